@@ -1,0 +1,10 @@
+export { type BackfillHooks, type BackfillSummary, backfill, backfillSource } from "./backfill/backfill.ts";
+export { type BackfillConfig, backfillRows, defaultBackfillConfig } from "./backfill/config.ts";
+export { createEncoder } from "./encode/create-encoder.ts";
+export { type Encoder, type EncoderOptions, MAX_DATAGRAM_BYTES, PROTOCOLS, type Protocol } from "./encode/encoder.ts";
+export { FLOW_FIELDS, type Flow, type FlowLogLine, flowToLogLine } from "./flow.ts";
+export { type CapturedDatagram, pcapFile, writePcap } from "./pcap/pcap-writer.ts";
+export { defaultSendConfig, exporterAddresses, parseTarget, type SendConfig } from "./send/config.ts";
+export { type SendHooks, type SendSummary, sendFlows, sendSource } from "./send/sender.ts";
+export { defaultSynthConfig, type SynthConfig } from "./synth/config.ts";
+export { FlowSource } from "./synth/source.ts";

@@ -1,0 +1,11 @@
+import * as A from "apache-arrow";
+const t = A.tableFromArrays({ a: BigInt64Array.from([1n, 2n]) });
+const ts = A.makeVector(A.makeData({ type: new A.TimestampMicrosecond("UTC"), data: BigInt64Array.from([1n, 2n]), length: 2 }));
+console.log(t.getChild("a")!.data[0]!.values.constructor.name, ts.data[0]!.values.constructor.name, ts.get(0), typeof ts.get(0));
+const d = A.vectorFromArray([1, 2], new A.DateDay());
+console.log(d.data[0]!.values.constructor.name, d.get(0));
+const dec = A.vectorFromArray([1n], new A.Decimal(2, 9, 128));
+console.log(dec.data[0]!.values.constructor.name, dec.data[0]!.values);
+console.log(new A.Decimal(2,9,128).toString(), new A.TimestampMicrosecond("UTC").toString());
+const s = A.vectorFromArray(["a", null, "bcd"], new A.Utf8());
+console.log(s.data[0]!.valueOffsets, s.data[0]!.nullBitmap, s.data[0]!.nullCount);

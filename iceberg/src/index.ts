@@ -1,0 +1,41 @@
+// Public API of the Iceberg library (write side, catalog, IO, scan planning).
+export { IcebergError, type IcebergErrorKind, isIcebergError } from "./errors.ts";
+export { type JsonValue, parseJson, stringifyJson } from "./json/exact-json.ts";
+
+export * from "./spec/types.ts";
+export { schemaFromJson, schemaToJson } from "./spec/schema-json.ts";
+export * from "./spec/partition.ts";
+export * from "./spec/transforms.ts";
+export * from "./spec/conversions.ts";
+export { murmur3_32 } from "./spec/murmur3.ts";
+export * from "./spec/metadata.ts";
+
+export type { ObjectInfo, ObjectStore, PutBody } from "./io/object-store.ts";
+export { FileObjectStore } from "./io/file-store.ts";
+export { S3ObjectStore, type S3StoreConfig } from "./io/s3-store.ts";
+
+export { cidrRange, decodeAddress, encodeAddress, isMappedV4 } from "./flows/ip.ts";
+
+export type { DataFile } from "./manifest/data-file.ts";
+export { EntryStatus, type ManifestEntry, readManifest } from "./manifest/manifest.ts";
+export { type ManifestFile, readManifestList } from "./manifest/manifest-list.ts";
+
+export { DataFileWriter, type DataFileWriterOptions } from "./write/data-file-writer.ts";
+export { arrowSchema, FIELD_ID_KEY } from "./write/arrow-schema.ts";
+
+export type { Catalog, TableIdentifier } from "./catalog/catalog.ts";
+export { pgQuery, type QueryFn, type QueryResult, SqlCatalog, type SqlCatalogConfig } from "./catalog/sql-catalog.ts";
+
+export {
+  type CreateTableOptions,
+  createTable,
+  type LoadedTable,
+  loadTable,
+  readMetadata,
+  type TableContext,
+} from "./table/table.ts";
+export { type CommitOptions, commitWithRetry } from "./table/commit.ts";
+export { addColumn, deleteFiles, fastAppend, replaceFiles } from "./table/operations.ts";
+export { liveEntries } from "./table/entries.ts";
+export { lastCommittedMetadata, registerFromMarkers } from "./table/register.ts";
+export { tableWriter, type WriteOptions, writeDataFiles } from "./table/write.ts";

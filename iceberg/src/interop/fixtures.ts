@@ -1,0 +1,83 @@
+/** Shared services and data for the interop tests: a real Postgres catalog and SeaweedFS S3. */
+import pg from "pg";
+import type { TableIdentifier } from "../catalog/catalog.ts";
+import { pgQuery, SqlCatalog } from "../catalog/sql-catalog.ts";
+import { S3ObjectStore } from "../io/s3-store.ts";
+import type { JsonObject, JsonValue } from "../json/exact-json.ts";
+import type { TableContext } from "../table/table.ts";
+import { startTestPostgres, type TestPostgres } from "../testing/postgres.ts";
+import { runPythonScript } from "../testing/python.ts";
+import { type SeaweedServer, startSeaweed } from "../testing/seaweed.ts";
+
+export interface Env {
+  readonly pgServer: TestPostgres;
+  readonly seaweed: SeaweedServer;
+  readonly pool: pg.Pool;
+  readonly store: S3ObjectStore;
+  readonly catalog: SqlCatalog;
+  readonly ctx: TableContext;
+  readonly s3Args: JsonObject;
+  readonly catalogUri: string;
+  stop(): Promise<void>;
+}
+
+export const CATALOG_NAME = "netflow";
+
+export async function startEnv(): Promise<Env> {
+  const [pgServer, seaweed] = await Promise.all([startTestPostgres(), startSeaweed({ buckets: ["warehouse"] })]);
+  const pool = new pg.Pool({ connectionString: pgServer.url, max: 4 });
+  const catalog = new SqlCatalog({ name: CATALOG_NAME, query: pgQuery(pool) });
+  await catalog.initialize();
+  const store = new S3ObjectStore({
+    endpoint: seaweed.endpoint,
+    accessKeyId: seaweed.accessKeyId,
+    secretAccessKey: seaweed.secretAccessKey,
+  });
+  return {
+    pgServer,
+    seaweed,
+    pool,
+    store,
+    catalog,
+    ctx: { catalog, store },
+    s3Args: { endpoint: seaweed.endpoint, access_key: seaweed.accessKeyId, secret_key: seaweed.secretAccessKey },
+    catalogUri: pgServer.url.replace("postgres://", "postgresql+psycopg2://"),
+    async stop() {
+      store.close();
+      await pool.end();
+      await Promise.all([pgServer.stop(), seaweed.stop()]);
+    },
+  };
+}
+
+export interface ReaderOutput {
+  readonly columns: string[];
+  readonly rows: JsonValue[];
+  readonly snapshots: string[];
+  readonly files: number;
+}
+
+/** Reads a table through PyIceberg's SqlCatalog on our Postgres (optionally at a snapshot). */
+export async function pyicebergRead(
+  env: Env,
+  id: TableIdentifier,
+  opts: { snapshotId?: bigint; catalogName?: string; rowFilter?: string } = {},
+): Promise<ReaderOutput> {
+  const out = (await runPythonScript("pyiceberg_read.py", {
+    catalog_uri: env.catalogUri,
+    catalog_name: opts.catalogName ?? CATALOG_NAME,
+    table: [...id.namespace, id.name].join("."),
+    s3: env.s3Args,
+    ...(opts.snapshotId !== undefined ? { snapshot_id: opts.snapshotId.toString() } : {}),
+    ...(opts.rowFilter ? { row_filter: opts.rowFilter } : {}),
+  })) as JsonObject;
+  return out as unknown as ReaderOutput;
+}
+
+export async function duckdbRead(env: Env, metadataLocation: string): Promise<{ version: string; columns: string[]; rows: JsonValue[] }> {
+  return (await runPythonScript("duckdb_read.py", { metadata_location: metadataLocation, s3: env.s3Args })) as unknown as {
+    version: string;
+    columns: string[];
+    rows: JsonValue[];
+  };
+}

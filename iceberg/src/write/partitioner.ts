@@ -1,0 +1,85 @@
+/**
+ * Computes each row's partition tuple and groups rows by it. Time transforms
+ * on microsecond columns take a fast path in double arithmetic (exact for
+ * |micros| < 2^53, i.e. ±285 years around 1970, corrected at boundaries);
+ * everything else goes through the generic `applyTransform`.
+ */
+import { type BoundPartitionField } from "../spec/partition.ts";
+import { applyTransform } from "../spec/transforms.ts";
+import type { PrimitiveValue } from "../spec/types.ts";
+import { type Column, valueAt } from "./columns.ts";
+
+const DAY = 86_400_000_000;
+const HOUR = 3_600_000_000;
+
+function floorDivExact(x: number, d: number): number {
+  let q = Math.floor(x / d);
+  if (q * d > x) q--;
+  else if ((q + 1) * d <= x) q++;
+  return q;
+}
+
+/** Per-row transform results for one partition field. */
+function fieldValues(f: BoundPartitionField, col: Column): (PrimitiveValue | null)[] {
+  const n = col.length;
+  const out: (PrimitiveValue | null)[] = new Array(n);
+  const vals = col.values;
+  const kind = f.transform.kind;
+  if ((kind === "day" || kind === "hour") && vals instanceof BigInt64Array && f.sourceType !== "time") {
+    const d = kind === "day" ? DAY : HOUR;
+    let lastX = Number.NaN;
+    let lastQ = 0;
+    for (let i = 0; i < n; i++) {
+      if (col.valid && col.valid[i] === 0) {
+        out[i] = null;
+        continue;
+      }
+      const x = Number(vals[i]!);
+      // Rows are usually time-sorted: reuse the last bucket while x stays inside it.
+      if (!(x >= lastX && x < (lastQ + 1) * d)) {
+        lastQ = floorDivExact(x, d);
+        lastX = lastQ * d;
+      }
+      out[i] = lastQ;
+    }
+    return out;
+  }
+  for (let i = 0; i < n; i++) out[i] = applyTransform(f.transform, f.sourceType, valueAt(col, i));
+  return out;
+}
+
+function keyPart(v: PrimitiveValue | null): string {
+  if (v === null) return "\u0000";
+  if (v instanceof Uint8Array) return `b${Buffer.from(v).toString("hex")}`;
+  return `${typeof v}${String(v)}`;
+}
+
+export interface PartitionGroup {
+  readonly key: string;
+  readonly values: readonly (PrimitiveValue | null)[];
+  /** Row indices of the batch in this partition, ascending. */
+  readonly rows: Int32Array;
+}
+
+/** Groups the rows of one batch by partition tuple. `sources[i]` is the source column of field i. */
+export function groupByPartition(fields: readonly BoundPartitionField[], sources: readonly Column[], n: number): PartitionGroup[] {
+  if (fields.length === 0) return [{ key: "", values: [], rows: Int32Array.from({ length: n }, (_, i) => i) }];
+  const perField = fields.map((f, i) => fieldValues(f, sources[i]!));
+  const groups = new Map<string, { values: (PrimitiveValue | null)[]; rows: number[] }>();
+  let lastKey = "";
+  let last: { values: (PrimitiveValue | null)[]; rows: number[] } | undefined;
+  for (let r = 0; r < n; r++) {
+    let key = "";
+    for (let f = 0; f < perField.length; f++) key += `${keyPart(perField[f]![r]!)}|`;
+    if (key !== lastKey || !last) {
+      last = groups.get(key);
+      if (!last) {
+        last = { values: perField.map((v) => v[r]!), rows: [] };
+        groups.set(key, last);
+      }
+      lastKey = key;
+    }
+    last.rows.push(r);
+  }
+  return [...groups].map(([key, g]) => ({ key, values: g.values, rows: Int32Array.from(g.rows) }));
+}

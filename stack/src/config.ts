@@ -1,0 +1,336 @@
+import { isAbsolute, join, resolve } from "node:path";
+import { type CollectorConfig, CollectorError, collectorConfigFromEnv } from "@netflow/pmacct";
+import { type HotStoreConfig, HotStoreError, hotStoreConfigFromEnv } from "@netflow/timescale";
+import type { Env } from "./env.ts";
+import { StackError } from "./errors.ts";
+import type { SecretSource } from "./secrets.ts";
+
+/** The hot store: an external TimescaleDB by URL, or the embedded server the launcher runs. */
+export type HotStoreTarget =
+  | { kind: "external"; url: string }
+  | {
+      kind: "embedded";
+      /** Env EMBEDDED_PG_DATA_DIR. Default `<data dir>/timescale`. */
+      dataDir: string;
+      /** Always 127.0.0.1: the embedded server is a local development default. */
+      host: string;
+      /** Env EMBEDDED_PG_PORT. Default 5433 (5432 stays free for a system Postgres). */
+      port: number;
+      /** Password of the superuser `postgres`. Env EMBEDDED_PG_PASSWORD, else generated. */
+      password: string;
+    };
+
+/** Login passwords of the service roles created by the migrations. Env NETFLOW_*_PASSWORD, else generated. */
+export interface RolePasswords {
+  collector: string;
+  reader: string;
+  archiver: string;
+}
+
+export type RedisTarget =
+  | { kind: "external"; url: string }
+  | {
+      kind: "local";
+      /** `<data dir>/redis`: append-only file and snapshots (BullMQ needs persistence). */
+      dataDir: string;
+      host: string;
+      /** Env REDIS_PORT. Default 6380 (6379 stays free for a system Redis). */
+      port: number;
+      /** Env REDIS_PASSWORD, else generated. */
+      password: string;
+    };
+
+export interface S3Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+/** SeaweedFS components of `weed mini`; each has an HTTP port and a gRPC port. */
+export const SEAWEEDFS_COMPONENTS = ["s3", "master", "volume", "filer", "admin"] as const;
+export type SeaweedComponent = (typeof SEAWEEDFS_COMPONENTS)[number];
+export type SeaweedPorts = Record<SeaweedComponent, { http: number; grpc: number }>;
+
+/**
+ * HTTP port defaults. The filer moves off weed's 8888, which Jupyter takes by
+ * default. gRPC ports follow weed's own convention, HTTP port + 10000.
+ */
+export const SEAWEEDFS_DEFAULT_PORTS: Record<SeaweedComponent, number> = {
+  s3: 8333,
+  master: 9333,
+  volume: 9340,
+  filer: 8889,
+  admin: 23646,
+};
+
+export type ObjectStoreTarget =
+  | { kind: "s3"; endpoint: string; region: string; bucket: string; credentials: S3Credentials }
+  | {
+      kind: "seaweedfs";
+      /** `<data dir>/seaweedfs`. */
+      dataDir: string;
+      host: string;
+      ports: SeaweedPorts;
+      region: string;
+      bucket: string;
+      /** Read-write identity (the archiver's). Env S3_ACCESS_KEY_ID / S3_SECRET_ACCESS_KEY, else generated. */
+      credentials: S3Credentials;
+      /** Read-only identity (catalog clients). Env S3_READONLY_ACCESS_KEY_ID / S3_READONLY_SECRET_ACCESS_KEY, else generated. */
+      readOnlyCredentials: S3Credentials;
+    }
+  | { kind: "file"; path: string };
+
+export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface StackConfig {
+  repoRoot: string;
+  /** Env NETFLOW_DATA_DIR. Default `<repo>/.data`: secrets, lock file, logs and every local service's data. */
+  dataDir: string;
+  /** Env LOG_LEVEL. Default `info`. */
+  logLevel: LogLevel;
+  /** How long a service gets to exit after SIGTERM before SIGKILL. Env STACK_STOP_TIMEOUT_S. Default 20 s. */
+  stopTimeoutMs: number;
+  hotStore: HotStoreTarget;
+  rolePasswords: RolePasswords;
+  /** What the migrator applies on every run (chunk interval, compression age, role passwords); see @netflow/timescale. */
+  hotStoreSettings: HotStoreConfig;
+  redis: RedisTarget;
+  objectStore: ObjectStoreTarget;
+  /**
+   * The flow collector's settings (@netflow/pmacct: NETFLOW_PORT, SFLOW_PORT, COLLECTOR_*), pointed at the
+   * hot store as `netflow_collector`; undefined with COLLECTOR=off. State in `<data dir>/pmacct` by default.
+   */
+  collector: CollectorConfig | undefined;
+}
+
+/** URL of the hot store's superuser (or PG_URL's user): migrations and psql. */
+export function superuserUrl(hotStore: HotStoreTarget): string {
+  if (hotStore.kind === "external") return hotStore.url;
+  return `postgres://postgres:${encodeURIComponent(hotStore.password)}@${hotStore.host}:${hotStore.port}/postgres`;
+}
+
+/** Values copied from `.env_example` that must be replaced, never used as passwords. */
+const PLACEHOLDERS = new Set(["change-me", "changeme"]);
+
+const configError = (variable: string, message: string): StackError =>
+  new StackError("config", `${variable}: ${message}`, { variable });
+
+/** Env NETFLOW_DATA_DIR resolved against the repository root. Default `<repo>/.data`. */
+export function dataDirFromEnv(env: Env, repoRoot: string): string {
+  return pathFrom(env, "NETFLOW_DATA_DIR", repoRoot) ?? join(repoRoot, ".data");
+}
+
+/**
+ * Builds and validates the launcher configuration. Every value has an
+ * embedded default; a service is external when its URL is set. Errors name the
+ * variable to fix. Secrets come from `secrets` (environment first, else
+ * generated once and persisted).
+ */
+export function stackConfigFromEnv(env: Env, options: { repoRoot: string; secrets: SecretSource }): StackConfig {
+  const { repoRoot, secrets } = options;
+  const dataDir = dataDirFromEnv(env, repoRoot);
+  const secret = (name: string): string => {
+    const value = secrets.get(name);
+    if (PLACEHOLDERS.has(value.trim().toLowerCase())) {
+      throw configError(
+        name,
+        `is still the placeholder "${value}"; set a real value or remove it to have one generated`,
+      );
+    }
+    return value;
+  };
+
+  const logLevel = oneOf(env, "LOG_LEVEL", LOG_LEVELS, "info");
+  const stopTimeoutMs = integer(env, "STACK_STOP_TIMEOUT_S", 20, 1, 3600) * 1000;
+
+  const pgUrl = url(env, "PG_URL", ["postgres:", "postgresql:"]);
+  const hotStore: HotStoreTarget =
+    pgUrl !== undefined
+      ? { kind: "external", url: pgUrl }
+      : {
+          kind: "embedded",
+          dataDir: pathFrom(env, "EMBEDDED_PG_DATA_DIR", repoRoot) ?? join(dataDir, "timescale"),
+          host: "127.0.0.1",
+          port: port(env, "EMBEDDED_PG_PORT", 5433),
+          password: secret("EMBEDDED_PG_PASSWORD"),
+        };
+
+  const rolePasswords: RolePasswords = {
+    collector: secret("NETFLOW_COLLECTOR_PASSWORD"),
+    reader: secret("NETFLOW_READER_PASSWORD"),
+    archiver: secret("NETFLOW_ARCHIVER_PASSWORD"),
+  };
+
+  let hotStoreSettings: HotStoreConfig;
+  try {
+    hotStoreSettings = hotStoreConfigFromEnv({
+      ...env,
+      NETFLOW_COLLECTOR_PASSWORD: rolePasswords.collector,
+      NETFLOW_READER_PASSWORD: rolePasswords.reader,
+      NETFLOW_ARCHIVER_PASSWORD: rolePasswords.archiver,
+    });
+  } catch (error) {
+    if (!(error instanceof HotStoreError)) throw error;
+    const variable = /^([A-Z_]+)/.exec(error.message)?.[1];
+    throw new StackError("config", error.message, { variable, cause: error });
+  }
+
+  const redisUrl = url(env, "REDIS_URL", ["redis:", "rediss:"]);
+  const redis: RedisTarget =
+    redisUrl !== undefined
+      ? { kind: "external", url: redisUrl }
+      : {
+          kind: "local",
+          dataDir: join(dataDir, "redis"),
+          host: "127.0.0.1",
+          port: port(env, "REDIS_PORT", 6380),
+          password: secret("REDIS_PASSWORD"),
+        };
+
+  const collectorOn = oneOf(env, "COLLECTOR", ["on", "off"], "on") === "on";
+  let collector: CollectorConfig | undefined;
+  if (collectorOn) {
+    try {
+      collector = collectorConfigFromEnv({
+        ...env,
+        PG_URL: superuserUrl(hotStore),
+        NETFLOW_COLLECTOR_PASSWORD: rolePasswords.collector,
+        COLLECTOR_STATE_DIR: pathFrom(env, "COLLECTOR_STATE_DIR", repoRoot) ?? join(dataDir, "pmacct"),
+      });
+    } catch (error) {
+      if (!(error instanceof CollectorError)) throw error;
+      // Its messages read "collector option NAME …"; NAME is a variable when upper-case.
+      const variable = /^collector option ([A-Z][A-Z0-9_]+)\b/.exec(error.message)?.[1];
+      throw new StackError("config", error.message, { variable, cause: error });
+    }
+  }
+
+  return {
+    repoRoot,
+    dataDir,
+    logLevel,
+    stopTimeoutMs,
+    hotStore,
+    rolePasswords,
+    hotStoreSettings,
+    redis,
+    objectStore: objectStoreFromEnv(env, repoRoot, dataDir, secret),
+    collector,
+  };
+}
+
+function objectStoreFromEnv(
+  env: Env,
+  repoRoot: string,
+  dataDir: string,
+  secret: (name: string) => string,
+): ObjectStoreTarget {
+  const warehouse = url(env, "WAREHOUSE", ["file:"]);
+  const endpoint = url(env, "S3_ENDPOINT", ["http:", "https:"]);
+  if (warehouse !== undefined) {
+    if (endpoint !== undefined) {
+      throw configError("WAREHOUSE", "set either WAREHOUSE=file://… (local folder) or S3_ENDPOINT, not both");
+    }
+    const path = decodeURIComponent(new URL(warehouse).pathname);
+    return { kind: "file", path: isAbsolute(path) ? path : resolve(repoRoot, path) };
+  }
+  const bucket = bucketName(env);
+  const region = nonEmpty(env, "S3_REGION") ?? "us-east-1";
+  if (endpoint !== undefined) {
+    const accessKeyId = nonEmpty(env, "S3_ACCESS_KEY_ID");
+    const secretAccessKey = nonEmpty(env, "S3_SECRET_ACCESS_KEY");
+    if (accessKeyId === undefined) throw configError("S3_ACCESS_KEY_ID", "is required when S3_ENDPOINT is set");
+    if (secretAccessKey === undefined) throw configError("S3_SECRET_ACCESS_KEY", "is required when S3_ENDPOINT is set");
+    return {
+      kind: "s3",
+      endpoint,
+      region,
+      bucket,
+      credentials: { accessKeyId, secretAccessKey: secret("S3_SECRET_ACCESS_KEY") },
+    };
+  }
+  const ports = {} as SeaweedPorts;
+  for (const component of SEAWEEDFS_COMPONENTS) {
+    const name = `SEAWEEDFS_${component.toUpperCase()}_PORT`;
+    const http = port(env, name, SEAWEEDFS_DEFAULT_PORTS[component]);
+    const grpcName = `SEAWEEDFS_${component.toUpperCase()}_GRPC_PORT`;
+    if (nonEmpty(env, grpcName) === undefined && http + 10000 > 65535) {
+      throw configError(name, `must be at most 55535 unless ${grpcName} is set: the gRPC port defaults to it + 10000`);
+    }
+    ports[component] = { http, grpc: port(env, grpcName, http + 10000) };
+  }
+  return {
+    kind: "seaweedfs",
+    dataDir: join(dataDir, "seaweedfs"),
+    host: "127.0.0.1",
+    ports,
+    region,
+    bucket,
+    credentials: { accessKeyId: secret("S3_ACCESS_KEY_ID"), secretAccessKey: secret("S3_SECRET_ACCESS_KEY") },
+    readOnlyCredentials: {
+      accessKeyId: secret("S3_READONLY_ACCESS_KEY_ID"),
+      secretAccessKey: secret("S3_READONLY_SECRET_ACCESS_KEY"),
+    },
+  };
+}
+
+function nonEmpty(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === "" ? undefined : value;
+}
+
+function url(env: Env, name: string, protocols: readonly string[]): string | undefined {
+  const raw = nonEmpty(env, name);
+  if (raw === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw configError(name, `is not a valid URL (expected ${protocols.map((p) => `${p}//…`).join(" or ")})`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw configError(
+      name,
+      `has scheme "${parsed.protocol.replace(/:$/, "")}", expected ${protocols.map((p) => p.replace(/:$/, "")).join(" or ")}`,
+    );
+  }
+  if (parsed.protocol !== "file:" && parsed.hostname === "") throw configError(name, "has no host");
+  return raw;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = nonEmpty(env, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw configError(name, `must be an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function port(env: Env, name: string, fallback: number): number {
+  return integer(env, name, fallback, 1, 65535);
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = nonEmpty(env, name);
+  if (raw === undefined) return fallback;
+  const match = allowed.find((value) => value === raw.toLowerCase());
+  if (match === undefined) throw configError(name, `must be one of ${allowed.join(", ")}, got "${raw}"`);
+  return match;
+}
+
+function pathFrom(env: Env, name: string, repoRoot: string): string | undefined {
+  const raw = nonEmpty(env, name);
+  if (raw === undefined) return undefined;
+  return isAbsolute(raw) ? raw : resolve(repoRoot, raw);
+}
+
+/** S3 bucket naming rules (3-63 lowercase letters, digits, dots, hyphens). Env S3_BUCKET. Default `netflow`. */
+function bucketName(env: Env): string {
+  const bucket = nonEmpty(env, "S3_BUCKET") ?? "netflow";
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
+    throw configError("S3_BUCKET", `"${bucket}" is not a valid bucket name (3-63 lowercase letters, digits, '.', '-')`);
+  }
+  return bucket;
+}

@@ -1,0 +1,124 @@
+// Message-level checks against an independent encoder: node-postgres' pg-protocol serializer.
+
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { serialize } from "pg-protocol";
+import { describe, expect, it } from "vitest";
+import { startupSettings } from "./connection.ts";
+import { parseScramVerifier } from "./auth.ts";
+import { PreparedNames } from "./prepared-names.ts";
+import {
+  copyFailReason,
+  dataRows,
+  endingStatus,
+  errorResponse,
+  firstError,
+  queryMessage,
+  queryText,
+  readyForQuery,
+} from "./protocol.ts";
+import { WalSync } from "./wal-sync.ts";
+
+const copy = (b: Buffer) => new Uint8Array(b);
+
+describe("prepared statement renaming", () => {
+  const names = new PreparedNames(7);
+
+  it("renames Parse, Bind, Describe, Close and Execute exactly like messages built with the new names", () => {
+    const cases: [Buffer, Buffer][] = [
+      [serialize.parse({ name: "s1", text: "SELECT $1::int", types: [23] }), serialize.parse({ name: "c7:s1", text: "SELECT $1::int", types: [23] })],
+      [serialize.bind({ portal: "p", statement: "s1", values: [1, null, "x"] }), serialize.bind({ portal: "c7:p", statement: "c7:s1", values: [1, null, "x"] })],
+      [serialize.bind({ statement: "s1", values: [] }), serialize.bind({ statement: "c7:s1", values: [] })],
+      [serialize.describe({ type: "S", name: "s1" }), serialize.describe({ type: "S", name: "c7:s1" })],
+      [serialize.describe({ type: "P", name: "p" }), serialize.describe({ type: "P", name: "c7:p" })],
+      [serialize.close({ type: "S", name: "s1" }), serialize.close({ type: "S", name: "c7:s1" })],
+      [serialize.execute({ portal: "p", rows: 10 }), serialize.execute({ portal: "c7:p", rows: 10 })],
+    ];
+    for (const [original, expected] of cases) {
+      const input = copy(original);
+      const want = copy(expected);
+      expect(Buffer.from(names.rename(input).message)).toEqual(Buffer.from(want));
+    }
+  });
+
+  it("leaves the unnamed statement and portal alone and reports created and closed statements", () => {
+    const unnamed = copy(serialize.parse({ text: "SELECT 1" }));
+    expect(names.rename(unnamed)).toEqual({ message: unnamed });
+    expect(names.rename(copy(serialize.parse({ name: "a", text: "SELECT 1" }))).parsed).toBe("c7:a");
+    expect(names.rename(copy(serialize.close({ type: "S", name: "a" }))).closed).toBe("c7:a");
+    expect(names.rename(copy(serialize.close({ type: "P", name: "a" }))).closed).toBeUndefined();
+    const sync = copy(serialize.sync());
+    expect(names.rename(sync).message).toBe(sync);
+  });
+});
+
+describe("messages", () => {
+  it("reads query texts and CopyFail reasons", () => {
+    expect(queryText(copy(serialize.query("SELECT 'ü'")))).toBe("SELECT 'ü'");
+    expect(queryText(copy(serialize.parse({ name: "n", text: "SELECT 2" })))).toBe("SELECT 2");
+    expect(queryText(queryMessage("SELECT 3"))).toBe("SELECT 3");
+    expect(copyFailReason(copy(serialize.copyFail("gave up")))).toBe("gave up");
+  });
+
+  it("finds the ending ReadyForQuery and parses errors and rows", () => {
+    const row = new Uint8Array([0x44, 0, 0, 0, 15, 0, 2, 0, 0, 0, 1, 0x61, 0xff, 0xff, 0xff, 0xff]);
+    const error = errorResponse({ severity: "ERROR", code: "42501", message: "nope", hint: "ask" });
+    const response = new Uint8Array([...row, ...error, ...readyForQuery("E")]);
+    expect(endingStatus(response)).toBe("E");
+    expect(endingStatus(row)).toBeUndefined();
+    expect(dataRows(response)).toEqual([["a", null]]);
+    expect(firstError(response)).toEqual({ severity: "ERROR", code: "42501", message: "nope", hint: "ask" });
+  });
+});
+
+describe("startup parameters", () => {
+  it("turns parameters and -c options into settings", () => {
+    const settings = startupSettings({
+      user: "u",
+      database: "d",
+      application_name: "app",
+      options: "-c statement_timeout=5s --search-path=x,y -c DateStyle=ISO",
+    });
+    expect(Object.fromEntries(settings)).toEqual({
+      application_name: "app",
+      statement_timeout: "5s",
+      search_path: "x,y",
+      DateStyle: "ISO",
+    });
+  });
+});
+
+describe("SCRAM verifiers", () => {
+  it("parses the verifier format Postgres stores in pg_authid", () => {
+    expect(parseScramVerifier("SCRAM-SHA-256$4096:c2FsdA==$c3RvcmVk:c2VydmVy")).toEqual({
+      iterations: 4096,
+      salt: "c2FsdA==",
+      storedKey: "c3RvcmVk",
+      serverKey: "c2VydmVy",
+    });
+    expect(parseScramVerifier("md5d41d8cd98f00b204e9800998ecf8427e")).toBeUndefined();
+  });
+});
+
+describe("WAL flushing", () => {
+  it("flushes only segments modified since their last flush", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "walsync-"));
+    fs.mkdirSync(path.join(dir, "pg_wal"));
+    const a = path.join(dir, "pg_wal", "000000010000000000000001");
+    const b = path.join(dir, "pg_wal", "000000010000000000000002");
+    fs.writeFileSync(a, "x");
+    fs.writeFileSync(b, "y");
+    fs.writeFileSync(path.join(dir, "pg_wal", "archive_status"), "");
+    const sync = new WalSync(dir);
+    sync.flush();
+    expect(sync.syncs).toBe(2);
+    sync.flush();
+    expect(sync.syncs).toBe(2);
+    await new Promise((r) => setTimeout(r, 20));
+    fs.appendFileSync(b, "more");
+    sync.flush();
+    expect(sync.syncs).toBe(3);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
