@@ -6,12 +6,12 @@
  */
 import { createSocket } from "node:dgram";
 import { existsSync } from "node:fs";
-import { createEncoder } from "../generator/src/encode/create-encoder.ts";
-import type { Flow } from "../generator/src/flow.ts";
-import { sendFlows, sendSource } from "../generator/src/send/sender.ts";
-import { defaultSendConfig } from "../generator/src/send/config.ts";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createEncoder } from "../generator/src/encode/create-encoder.ts";
+import type { Flow } from "../generator/src/flow.ts";
+import { defaultSendConfig } from "../generator/src/send/config.ts";
+import { sendFlows, sendSource } from "../generator/src/send/sender.ts";
 import { Collector } from "../pmacct/src/collector.ts";
 import { collectorPaths } from "../pmacct/src/render.ts";
 import { replayPayloads } from "../pmacct/src/replay/send.ts";
@@ -86,18 +86,37 @@ describe("collector under bad input and failures", () => {
     const count = 2000;
     // The junk comes from the same address as the valid exporter, between its datagrams.
     const v9 = sendFlows(
-      { target: { host: "127.0.0.1", port: stack.config.netflowPort }, protocol: "v9", count, rate: 5000, seed: 7, exporterBase: "127.0.7.1" },
+      {
+        target: { host: "127.0.0.1", port: stack.config.netflowPort },
+        protocol: "v9",
+        count,
+        rate: 5000,
+        seed: 7,
+        exporterBase: "127.0.7.1",
+      },
       { onDatagram: () => sendJunk(stack.config.netflowPort) },
     );
     const sflow = sendFlows(
-      { target: { host: "127.0.0.1", port: stack.config.sflowPort ?? 0 }, protocol: "sflow", count, rate: 5000, seed: 8, exporterBase: "127.0.7.2" },
+      {
+        target: { host: "127.0.0.1", port: stack.config.sflowPort ?? 0 },
+        protocol: "sflow",
+        count,
+        rate: 5000,
+        seed: 8,
+        exporterBase: "127.0.7.2",
+      },
       { onDatagram: () => sendJunk(stack.config.netflowPort) },
     );
     await Promise.all([v9, sflow]);
     junk.close();
     expect(sentJunk).toBeGreaterThan(50);
     for (const exporter of ["127.0.7.1", "127.0.7.2"]) {
-      const n = await waitForCount(stack.pool, "SELECT count(*) AS n FROM flows WHERE exporter = $1", [exporter], count);
+      const n = await waitForCount(
+        stack.pool,
+        "SELECT count(*) AS n FROM flows WHERE exporter = $1",
+        [exporter],
+        count,
+      );
       expect(n, exporter).toBe(count);
     }
     const status = await stack.collector.refreshHealth();
@@ -124,8 +143,14 @@ describe("collector under bad input and failures", () => {
       return { flows, datagrams: encoder.encode(flows, exportMs) };
     };
     const before = batch(100);
-    await replayPayloads(before.datagrams, { host: "127.0.0.1", port: stack.config.netflowPort, sourceAddress: exporter });
-    expect(await waitForCount(stack.pool, "SELECT count(*) AS n FROM flows WHERE exporter = $1", [exporter], 100)).toBe(100);
+    await replayPayloads(before.datagrams, {
+      host: "127.0.0.1",
+      port: stack.config.netflowPort,
+      sourceAddress: exporter,
+    });
+    expect(await waitForCount(stack.pool, "SELECT count(*) AS n FROM flows WHERE exporter = $1", [exporter], 100)).toBe(
+      100,
+    );
     expect(existsSync(collectorPaths(stack.config.stateDir).templatesFile)).toBe(true);
 
     await stack.collector.stop();
@@ -140,8 +165,62 @@ describe("collector under bad input and failures", () => {
         if (d.readUInt16BE(off + 2) === 0) break;
       }
     }
-    await replayPayloads(after.datagrams, { host: "127.0.0.1", port: stack.config.netflowPort, sourceAddress: exporter });
-    expect(await waitForCount(stack.pool, "SELECT count(*) AS n FROM flows WHERE exporter = $1", [exporter], 200)).toBe(200);
+    await replayPayloads(after.datagrams, {
+      host: "127.0.0.1",
+      port: stack.config.netflowPort,
+      sourceAddress: exporter,
+    });
+    expect(await waitForCount(stack.pool, "SELECT count(*) AS n FROM flows WHERE exporter = $1", [exporter], 200)).toBe(
+      200,
+    );
+  });
+
+  it("lost datagrams show up as sequence gaps of the right exporter, in the protocol's unit", async () => {
+    const cases = [
+      { protocol: "v5", exporter: "127.0.11.1", port: stack.config.netflowPort, unit: "records" },
+      { protocol: "v9", exporter: "127.0.11.2", port: stack.config.netflowPort, unit: "datagrams" },
+      { protocol: "ipfix", exporter: "127.0.11.3", port: stack.config.netflowPort, unit: "records" },
+      { protocol: "sflow", exporter: "127.0.11.4", port: stack.config.sflowPort ?? 0, unit: "datagrams" },
+    ] as const;
+    const expectedGap = new Map<string, number>();
+    for (const c of cases) {
+      const source = sendSource({ ...defaultSendConfig(), seed: 11, exporterBase: c.exporter, protocol: c.protocol });
+      const encoder = createEncoder(c.protocol, {
+        exporter: c.exporter,
+        bootMs: Date.now() - 86_400_000,
+        samplingRate: 1,
+        sourceId: 5,
+        templateRefreshPackets: 1_000_000,
+      });
+      const datagrams: Buffer[] = [];
+      const records: number[] = [];
+      for (let i = 0; i < 8; i++) {
+        const flows = Array.from({ length: 10 }, () => source.next());
+        const exportMs = Math.max(...flows.map((f) => f.ts_end ?? f.ts), Date.now());
+        for (const datagram of encoder.encode(flows, exportMs)) {
+          datagrams.push(datagram);
+          records.push(flows.length);
+        }
+      }
+      // Lose the 3rd and 4th datagrams (never the first: it carries the templates).
+      expectedGap.set(c.exporter, c.unit === "records" ? (records[2] ?? 0) + (records[3] ?? 0) : 2);
+      const kept = datagrams.filter((_, i) => i !== 2 && i !== 3);
+      await replayPayloads(kept, { host: "127.0.0.1", port: c.port, sourceAddress: c.exporter });
+    }
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const status = await stack.collector.refreshHealth();
+      const gaps = cases.map((c) =>
+        status.exporters.filter((e) => e.exporter === c.exporter).reduce((n, e) => n + e.gap, 0),
+      );
+      if (cases.every((c, i) => gaps[i] === expectedGap.get(c.exporter)) || Date.now() > deadline) {
+        expect(Object.fromEntries(cases.map((c, i) => [c.protocol, gaps[i]]))).toEqual(
+          Object.fromEntries(cases.map((c) => [c.protocol, expectedGap.get(c.exporter)])),
+        );
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
   });
 
   it("a crashed daemon is restarted and ingests again", async () => {
@@ -156,7 +235,16 @@ describe("collector under bad input and failures", () => {
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     const exporter = "127.0.9.1";
-    await sendFlows({ target: { host: "127.0.0.1", port: stack.config.netflowPort }, protocol: "ipfix", count: 500, rate: 5000, seed: 10, exporterBase: exporter });
-    expect(await waitForCount(stack.pool, "SELECT count(*) AS n FROM flows WHERE exporter = $1", [exporter], 500)).toBe(500);
+    await sendFlows({
+      target: { host: "127.0.0.1", port: stack.config.netflowPort },
+      protocol: "ipfix",
+      count: 500,
+      rate: 5000,
+      seed: 10,
+      exporterBase: exporter,
+    });
+    expect(await waitForCount(stack.pool, "SELECT count(*) AS n FROM flows WHERE exporter = $1", [exporter], 500)).toBe(
+      500,
+    );
   });
 });

@@ -39,3 +39,7 @@ export { addColumn, deleteFiles, fastAppend, replaceFiles } from "./table/operat
 export { liveEntries } from "./table/entries.ts";
 export { lastCommittedMetadata, registerFromMarkers } from "./table/register.ts";
 export { tableWriter, type WriteOptions, writeDataFiles } from "./table/write.ts";
+export { type ExpireOptions, type ExpireResult, expireSnapshots, removeOrphanFiles } from "./table/maintenance.ts";
+export { and, type Filter, inCidr, or, timeRange } from "./scan/filter.ts";
+export { planScan, type ScanManifest, type ScanPlan } from "./scan/plan.ts";
+export { loadScanManifests } from "./scan/load.ts";

@@ -45,7 +45,9 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case "status": {
-      const stateDir = resolve(values["state-dir"] ?? process.env.COLLECTOR_STATE_DIR ?? DEFAULT_COLLECTOR_CONFIG.stateDir);
+      const stateDir = resolve(
+        values["state-dir"] ?? process.env.COLLECTOR_STATE_DIR ?? DEFAULT_COLLECTOR_CONFIG.stateDir,
+      );
       const status = await readStatusFile(collectorPaths(stateDir).statusFile);
       if (status === null) {
         process.stderr.write(`no collector status in ${stateDir} (is the collector running? set --state-dir)\n`);
@@ -69,7 +71,9 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     default:
-      process.stderr.write("usage: cli.ts render --out <dir> | status [--state-dir <dir>] [--json|--prometheus] | run\n");
+      process.stderr.write(
+        "usage: cli.ts render --out <dir> | status [--state-dir <dir>] [--json|--prometheus] | run\n",
+      );
       return 2;
   }
 }

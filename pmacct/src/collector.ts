@@ -1,4 +1,5 @@
 import { mkdir, rename, writeFile } from "node:fs/promises";
+import pg from "pg";
 import pino, { type Logger } from "pino";
 import type { CollectorConfig } from "./config.ts";
 import { DaemonProcess } from "./daemon.ts";
@@ -21,6 +22,9 @@ interface Slot {
   rowsWritten: number;
 }
 
+/** How often the staging table is vacuumed (see vacuumStaging). */
+const VACUUM_EVERY_MS = 60_000;
+
 /** A daemon that stayed up this long is healthy again: its restart backoff resets. */
 const STABLE_AFTER_MS = 60_000;
 
@@ -37,8 +41,11 @@ export class Collector {
   private readonly paths: ReturnType<typeof collectorPaths>;
   private abort = new AbortController();
   private healthTimer: NodeJS.Timeout | null = null;
+  private vacuumTimer: NodeJS.Timeout | null = null;
   private supervisors: Promise<void>[] = [];
   private started = false;
+  private vacuumAllowed = true;
+  private healthChain: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly config: CollectorConfig,
@@ -103,6 +110,9 @@ export class Collector {
         this.log.warn({ err: (error as Error).message }, "health refresh failed"),
       );
     }, this.config.healthRefreshSeconds * 1000);
+    this.vacuumTimer = setInterval(() => {
+      this.vacuumStaging().catch(() => {});
+    }, VACUUM_EVERY_MS);
     this.log.info(
       Object.fromEntries(this.slots.map((s) => [s.daemon, `${this.config.listenIp}:${s.port}/udp`])),
       "collector listening",
@@ -115,7 +125,9 @@ export class Collector {
     this.started = false;
     this.abort.abort();
     if (this.healthTimer !== null) clearInterval(this.healthTimer);
+    if (this.vacuumTimer !== null) clearInterval(this.vacuumTimer);
     this.healthTimer = null;
+    this.vacuumTimer = null;
     await Promise.all(this.slots.map((s) => s.process?.stop()));
     await Promise.all(this.supervisors);
     await this.refreshHealth().catch(() => {});
@@ -136,7 +148,17 @@ export class Collector {
   }
 
   /** Reads the health plugin's files and the kernel counters now, and rewrites status.json. */
-  async refreshHealth(): Promise<CollectorStatus> {
+  refreshHealth(): Promise<CollectorStatus> {
+    // Serialized: the timer and a caller must not interleave file draining or the status write.
+    const next = this.healthChain.then(
+      () => this.readHealth(),
+      () => this.readHealth(),
+    );
+    this.healthChain = next;
+    return next;
+  }
+
+  private async readHealth(): Promise<CollectorStatus> {
     for (const batch of await drainHealthFiles(this.paths.healthDir)) this.tracker.addBatch(batch.records, Date.now());
     for (const s of this.slots) {
       const udp = await s.drops.read();
@@ -150,6 +172,33 @@ export class Collector {
     return status;
   }
 
+  /**
+   * VACUUMs the staging table (timescale migration 0003): every flow passes
+   * through it and leaves a dead row, and the embedded engine has no
+   * autovacuum. Where the role may not (PostgreSQL < 17 has no MAINTAIN
+   * privilege) autovacuum does it; the collector then stops trying.
+   */
+  async vacuumStaging(): Promise<void> {
+    if (!this.vacuumAllowed) return;
+    const client = new pg.Client({ ...this.config.database, connectionTimeoutMillis: 5000 });
+    try {
+      await client.connect();
+      await client.query(`VACUUM ${client.escapeIdentifier(this.config.table)}`);
+    } catch (error) {
+      if ((error as { code?: string }).code === "42501") {
+        this.vacuumAllowed = false;
+        this.log.info(
+          { table: this.config.table },
+          "no privilege to vacuum the staging table; leaving it to autovacuum",
+        );
+      } else {
+        this.log.warn({ table: this.config.table, err: (error as Error).message }, "staging table vacuum failed");
+      }
+    } finally {
+      await client.end().catch(() => {});
+    }
+  }
+
   private async spawn(s: Slot): Promise<void> {
     const proc = new DaemonProcess(s.daemon, s.binary, s.confPath, this.log, {
       onRowsWritten: (written) => {
@@ -158,6 +207,7 @@ export class Collector {
       onWarning: (message) => {
         s.status.lastError = message;
       },
+      onSequenceJump: (jump) => this.tracker.addJump(jump, Date.now()),
     });
     await proc.start();
     s.process = proc;

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import type { Logger } from "pino";
 import { CollectorError } from "./errors.ts";
+import { parseSequenceJump, type SequenceJump } from "./health/sequence.ts";
 import type { Daemon } from "./render.ts";
 
 /** pmacct log line: "LEVEL ( instance/plugin ): message". */
@@ -13,6 +14,8 @@ export interface DaemonEvents {
   /** Rows a purge wrote (pmacct's "QN: written/total"). */
   onRowsWritten?: (written: number, total: number) => void;
   onWarning?: (message: string) => void;
+  /** A sequence discontinuity the daemon's own check reported (see health/sequence.ts). */
+  onSequenceJump?: (jump: SequenceJump) => void;
 }
 
 /**
@@ -122,6 +125,12 @@ export class DaemonProcess {
     }
     const [, level, source, message = ""] = m;
     const fields = { daemon: this.daemon, source };
+    const jump = parseSequenceJump(message);
+    if (jump !== null) {
+      this.events.onSequenceJump?.(jump);
+      this.log.debug(fields, message);
+      return;
+    }
     const purge = PURGE_END.exec(message);
     if (purge !== null) {
       this.events.onRowsWritten?.(Number(purge[1]), Number(purge[2]));

@@ -4,8 +4,8 @@ export {
   type CollectorConfig,
   collectorConfig,
   collectorConfigFromEnv,
-  DEFAULT_COLLECTOR_CONFIG,
   type DatabaseTarget,
+  DEFAULT_COLLECTOR_CONFIG,
   parsePgUrl,
 } from "./config.ts";
 export { CollectorError, type CollectorErrorKind } from "./errors.ts";

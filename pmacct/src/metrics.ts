@@ -37,8 +37,18 @@ export function renderPrometheus(status: CollectorStatus): string {
   };
   const d = status.daemons;
   const dl = (s: DaemonStatus): string => labels({ daemon: s.daemon, port: s.port });
-  family("netflow_collector_up", "gauge", "1 while the pmacct daemon runs.", d.map((s) => [dl(s), s.running ? 1 : 0]));
-  family("netflow_collector_restarts_total", "counter", "Daemon restarts after a crash.", d.map((s) => [dl(s), s.restarts]));
+  family(
+    "netflow_collector_up",
+    "gauge",
+    "1 while the pmacct daemon runs.",
+    d.map((s) => [dl(s), s.running ? 1 : 0]),
+  );
+  family(
+    "netflow_collector_restarts_total",
+    "counter",
+    "Daemon restarts after a crash.",
+    d.map((s) => [dl(s), s.restarts]),
+  );
   family(
     "netflow_collector_udp_drops_total",
     "counter",
@@ -51,8 +61,7 @@ export function renderPrometheus(status: CollectorStatus): string {
     "Bytes waiting in the collector socket's receive queue.",
     d.map((s) => [dl(s), s.rxQueueBytes]),
   );
-  const el = (e: StreamStats): string =>
-    labels({ exporter: e.exporter, protocol: e.protocol, source_id: e.sourceId });
+  const el = (e: StreamStats): string => labels({ exporter: e.exporter, source_id: e.sourceId, protocol: e.protocols });
   const ex = status.exporters;
   family(
     "netflow_exporter_flows_total",
@@ -69,7 +78,7 @@ export function renderPrometheus(status: CollectorStatus): string {
   family(
     "netflow_exporter_sequence_gap_total",
     "counter",
-    "Missing sequence numbers per exporter: flows for NetFlow v5/IPFIX, datagrams for NetFlow v9/sFlow (these include template/counter-only datagrams).",
+    "Missing sequence numbers per exporter, from the daemon's own check: records for NetFlow v5/IPFIX, datagrams for NetFlow v9/sFlow.",
     ex.map((e) => [el(e), e.gap]),
   );
   family(
@@ -77,6 +86,12 @@ export function renderPrometheus(status: CollectorStatus): string {
     "counter",
     "Sequence restarts per exporter (exporter rebooted).",
     ex.map((e) => [el(e), e.resets]),
+  );
+  family(
+    "netflow_exporter_sequence_reordered_total",
+    "counter",
+    "Datagrams that arrived after a later one (each also inflates the gap by one jump).",
+    ex.map((e) => [el(e), e.reordered]),
   );
   family(
     "netflow_exporter_last_seen_seconds",

@@ -48,7 +48,15 @@ export function checkBinary(path: string): void {
   }
 }
 
-const RETRYABLE = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH", "ENOTFOUND", "EAI_AGAIN", "57P03"]);
+const RETRYABLE = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "57P03",
+]);
 
 /**
  * Connects as the collector role and checks it may insert into the ingest
@@ -116,15 +124,16 @@ export async function waitForDatabase(
     } catch (error) {
       if (!(error instanceof CollectorError) || !error.retryable) throw error;
       if (options.signal?.aborted) throw error;
-      if (Date.now() + delayMs > deadline) {
+      if (Date.now() >= deadline) {
         throw new CollectorError(
           error.kind,
           `${error.message} (gave up after ${attempt} attempts in ${options.waitSeconds} s; the collector is not started)`,
           { retryable: true },
         );
       }
-      options.log("database not ready, retrying", { reason: error.message, attempt, retryInS: delayMs / 1000 });
-      await sleep(delayMs, options.signal);
+      const waitMs = Math.min(delayMs, deadline - Date.now());
+      options.log("database not ready, retrying", { reason: error.message, attempt, retryInS: waitMs / 1000 });
+      await sleep(waitMs, options.signal);
       delayMs = Math.min(delayMs * 2, 15_000);
     }
   }

@@ -109,14 +109,26 @@ describe("collector config validation", () => {
   it("names a bad port", () => {
     fails(() => base({ netflowPort: 70000 }), /netflowPort 70000 is not a UDP\/TCP port/);
     fails(() => base({ sflowPort: 2055 }), /sflowPort must differ/);
-    fails(() => collectorConfigFromEnv({ PG_URL: "postgres://h/db", NETFLOW_COLLECTOR_PASSWORD: "x", NETFLOW_PORT: "abc" }), /NETFLOW_PORT/);
+    fails(
+      () => collectorConfigFromEnv({ PG_URL: "postgres://h/db", NETFLOW_COLLECTOR_PASSWORD: "x", NETFLOW_PORT: "abc" }),
+      /NETFLOW_PORT/,
+    );
   });
 
   it("names the missing password and bad URLs", () => {
-    fails(() => collectorConfigFromEnv({ PG_URL: "postgres://db.example:5433/netflow" }), /NETFLOW_COLLECTOR_PASSWORD is not set/);
+    fails(
+      () => collectorConfigFromEnv({ PG_URL: "postgres://db.example:5433/netflow" }),
+      /NETFLOW_COLLECTOR_PASSWORD is not set/,
+    );
     fails(() => collectorConfigFromEnv({}), /PG_URL is not set/);
-    fails(() => collectorConfigFromEnv({ PG_URL: "mysql://h/db", NETFLOW_COLLECTOR_PASSWORD: "x" }), /PG_URL has protocol/);
-    fails(() => base({ database: { ...database, password: "two words" } }), /database.password must not contain whitespace/);
+    fails(
+      () => collectorConfigFromEnv({ PG_URL: "mysql://h/db", NETFLOW_COLLECTOR_PASSWORD: "x" }),
+      /PG_URL has protocol/,
+    );
+    fails(
+      () => base({ database: { ...database, password: "two words" } }),
+      /database.password must not contain whitespace/,
+    );
   });
 
   it("reads the environment", () => {
@@ -127,7 +139,13 @@ describe("collector config validation", () => {
       SFLOW_PORT: "off",
       COLLECTOR_STATE_DIR: "/var/lib/collector",
     });
-    expect(config.database).toEqual({ host: "db.example", port: 5433, database: "netflow", user: "netflow_collector", password: "pw" });
+    expect(config.database).toEqual({
+      host: "db.example",
+      port: 5433,
+      database: "netflow",
+      user: "netflow_collector",
+      password: "pw",
+    });
     expect(config.netflowPort).toBe(9996);
     expect(config.sflowPort).toBeNull();
     expect(config.stateDir).toBe("/var/lib/collector");

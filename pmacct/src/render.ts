@@ -35,9 +35,13 @@ export function aggregatePrimitives(config: Pick<CollectorConfig, "columns">, da
   const primitives: string[] = [];
   for (const name of config.columns) {
     const column = FLOW_COLUMNS.find((c) => c.name === name);
-    if (column === undefined) throw new CollectorError("bad-config", `collector option columns: unknown flow column "${name}"`);
+    if (column === undefined)
+      throw new CollectorError("bad-config", `collector option columns: unknown flow column "${name}"`);
     if (column.pmacct === null) {
-      throw new CollectorError("bad-config", `collector option columns: "${name}" is computed at ingest, not by pmacct`);
+      throw new CollectorError(
+        "bad-config",
+        `collector option columns: "${name}" is computed at ingest, not by pmacct`,
+      );
     }
     const primitive = column.pmacct.primitive;
     if (COUNTER_PRIMITIVES.has(primitive)) continue;
@@ -98,6 +102,9 @@ export function renderDaemonConfig(config: CollectorConfig, daemon: Daemon): str
     [`${p}_as`, daemon === "nfacctd" ? "netflow" : "sflow"],
     ["timestamps_utc", true], // zone-less timestamps in UTC: the ingest view reads them AT TIME ZONE 'UTC'
     ["timestamps_secs", false], // keep the *_residual fields (sub-second precision)
+    // Sequence checks in the core, which sees every datagram (templates and
+    // sFlow counters too): their log lines are the collector's gap counter.
+    [`${p}_disable_checks`, false],
   ];
   if (daemon === "nfacctd") {
     lines.push(["nfacctd_time_new", false], ["nfacctd_templates_file", paths.templatesFile]);
@@ -124,9 +131,10 @@ export function renderDaemonConfig(config: CollectorConfig, daemon: Daemon): str
     ["sql_cache_entries[flows]", sqlCacheEntries(config)],
     ["plugin_pipe_size[flows]", config.pluginPipeBytes],
     ...(config.pluginBufferBytes > 0 ? ([["plugin_buffer_size[flows]", config.pluginBufferBytes]] as Lines) : []),
-    // Health: one row per export datagram (exporter, protocol, source id,
-    // sequence number, records) written as CSV every healthRefreshSeconds;
-    // health/print-reader.ts turns them into sequence gaps and flow counts.
+    // Health: one row per export datagram with flows (exporter, protocol,
+    // source id, sequence number, records) written as CSV every
+    // healthRefreshSeconds; health/print-reader.ts turns them into flows and
+    // datagrams per exporter.
     // pmacct's tee plugin cannot share a daemon with data plugins, so this is
     // how the collector sees per-datagram headers without a second hop.
     [

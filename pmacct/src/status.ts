@@ -11,7 +11,11 @@ export async function readStatusFile(path: string): Promise<CollectorStatus | nu
 
 function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ").trimEnd();
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join("  ")
+      .trimEnd();
   return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }
 
@@ -35,14 +39,15 @@ export function renderStatusTable(status: CollectorStatus, nowMs = Date.now()): 
     status.exporters.length === 0
       ? "no exporter has sent flows yet"
       : table(
-          ["exporter", "protocol", "source id", "flows", "datagrams", "seq gap", "resets", "last seen"],
+          ["exporter", "source id", "protocol", "flows", "datagrams", "seq gap", "reordered", "resets", "last seen"],
           status.exporters.map((e) => [
             e.exporter,
-            e.protocol,
             String(e.sourceId),
+            e.protocols,
             String(e.flows),
             String(e.datagrams),
             String(e.gap),
+            String(e.reordered),
             String(e.resets),
             `${Math.round((nowMs - e.lastSeenMs) / 1000)} s ago`,
           ]),
@@ -54,7 +59,7 @@ export function renderStatusTable(status: CollectorStatus, nowMs = Date.now()): 
     "",
     exporters,
     "",
-    "seq gap: flows missing (NetFlow v5, IPFIX) or datagrams missing (NetFlow v9, sFlow; includes template- or",
-    "counter-only datagrams, which carry no flows). udp drops: datagrams the kernel dropped at the collector.",
+    "seq gap: sequence numbers the exporter used that never arrived: records (NetFlow v5, IPFIX) or datagrams",
+    "(NetFlow v9, sFlow). udp drops: datagrams the kernel dropped at the collector (receive buffer full).",
   ].join("\n");
 }

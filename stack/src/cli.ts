@@ -28,26 +28,43 @@ async function up(args: readonly string[]): Promise<number> {
   const log = pino({ level: config.logLevel });
   if (!args.includes("--no-install")) installMissing(config, log);
 
-  const stack = await startStack({ env, logger: log });
-  printEndpoints(stack);
-
-  await new Promise<void>((resolve) => {
-    let signals = 0;
-    const onSignal = (signal: NodeJS.Signals): void => {
-      signals += 1;
-      if (signals > 1) {
-        // The exit hook still sends SIGTERM to every child.
-        log.warn({ signal }, "second signal, exiting without waiting for services");
-        process.exit(130);
-      }
-      log.info({ signal }, "stopping the stack (signal again to exit at once)");
-      void stack.stop().then(resolve);
-    };
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
-    // A closed terminal would otherwise end the launcher without stopping its children.
-    process.on("SIGHUP", onSignal);
+  // Signals are handled from the start: a first start takes a while, and
+  // Node's default handling would end the launcher without stopping children.
+  const abort = new AbortController();
+  let stack: StackHandle | undefined;
+  let signals = 0;
+  let stopped: () => void = () => {};
+  const done = new Promise<void>((resolve) => {
+    stopped = resolve;
   });
+  const onSignal = (signal: NodeJS.Signals): void => {
+    signals += 1;
+    if (signals > 1) {
+      // The exit hook still sends SIGTERM to every child.
+      log.warn({ signal }, "second signal, exiting without waiting for services");
+      process.exit(130);
+    }
+    if (stack === undefined) {
+      log.info({ signal }, "interrupted during start (signal again to exit at once)");
+      abort.abort();
+      return;
+    }
+    log.info({ signal }, "stopping the stack (signal again to exit at once)");
+    void stack.stop().then(stopped);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  // A closed terminal would otherwise end the launcher without stopping its children.
+  process.on("SIGHUP", onSignal);
+
+  try {
+    stack = await startStack({ env, logger: log, signal: abort.signal });
+  } catch (error) {
+    if (error instanceof StackError && error.kind === "aborted") return 130;
+    throw error;
+  }
+  printEndpoints(stack);
+  await done;
   log.info("stack stopped");
   return 0;
 }

@@ -31,6 +31,7 @@ describe("stackConfigFromEnv defaults", () => {
     expect(config.dataDir).toBe("/repo/.data");
     expect(config.logLevel).toBe("info");
     expect(config.stopTimeoutMs).toBe(20_000);
+    expect(config.metricsPort).toBe(9464);
     expect(config.hotStore).toEqual({
       kind: "embedded",
       dataDir: "/repo/.data/timescale",
@@ -197,6 +198,12 @@ describe("stackConfigFromEnv overrides", () => {
       },
     },
     {
+      name: "STACK_METRICS_PORT=off serves no metrics",
+      env: { STACK_METRICS_PORT: "off" },
+      expected: (c) => c.metricsPort,
+      value: undefined,
+    },
+    {
       name: "COLLECTOR=off runs no collector",
       env: { COLLECTOR: "off" },
       expected: (c) => c.collector,
@@ -255,6 +262,7 @@ describe("stackConfigFromEnv rejects bad configuration, naming the variable", ()
     { env: { REDIS_PASSWORD: "change-me" }, variable: "REDIS_PASSWORD", message: /placeholder/ },
     { env: { NETFLOW_READER_PASSWORD: "change-me" }, variable: "NETFLOW_READER_PASSWORD", message: /placeholder/ },
     { env: { HOT_CHUNK_INTERVAL: "daily" }, variable: "HOT_CHUNK_INTERVAL", message: /not an interval/ },
+    { env: { STACK_METRICS_PORT: "on" }, variable: "STACK_METRICS_PORT", message: /integer/ },
     { env: { COLLECTOR: "maybe" }, variable: "COLLECTOR", message: /one of on, off/ },
     { env: { NETFLOW_PORT: "abc" }, variable: "NETFLOW_PORT", message: /not a number/ },
   ];

@@ -101,6 +101,8 @@ export interface StackConfig {
    * hot store as `netflow_collector`; undefined with COLLECTOR=off. State in `<data dir>/pmacct` by default.
    */
   collector: CollectorConfig | undefined;
+  /** Port of GET /metrics on 127.0.0.1 (Prometheus). Env STACK_METRICS_PORT, `off` for none. Default 9464. */
+  metricsPort: number | undefined;
 }
 
 /** URL of the hot store's superuser (or PG_URL's user): migrations and psql. */
@@ -187,6 +189,7 @@ export function stackConfigFromEnv(env: Env, options: { repoRoot: string; secret
           password: secret("REDIS_PASSWORD"),
         };
 
+  const metricsPort = nonEmpty(env, "STACK_METRICS_PORT") === "off" ? undefined : port(env, "STACK_METRICS_PORT", 9464);
   const collectorOn = oneOf(env, "COLLECTOR", ["on", "off"], "on") === "on";
   let collector: CollectorConfig | undefined;
   if (collectorOn) {
@@ -216,6 +219,7 @@ export function stackConfigFromEnv(env: Env, options: { repoRoot: string; secret
     redis,
     objectStore: objectStoreFromEnv(env, repoRoot, dataDir, secret),
     collector,
+    metricsPort,
   };
 }
 

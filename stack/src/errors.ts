@@ -5,7 +5,8 @@ export type StackErrorKind =
   | "missing-dependency"
   | "locked"
   | "start-failed"
-  | "unreachable";
+  | "unreachable"
+  | "aborted";
 
 /**
  * The one error type of the stack launcher. `variable` names the environment

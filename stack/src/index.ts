@@ -23,3 +23,4 @@ export {
   startStack,
 } from "./stack.ts";
 export { type StackStatus, stackStatus } from "./status.ts";
+export { testStackEnv } from "./testing.ts";

@@ -1,5 +1,13 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { createWriteStream, mkdirSync, readdirSync, readFileSync, rmSync, type WriteStream, writeFileSync } from "node:fs";
+import {
+  createWriteStream,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  type WriteStream,
+  writeFileSync,
+} from "node:fs";
 import { basename, dirname } from "node:path";
 import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -126,7 +134,8 @@ export class SupervisedProcess {
       // An exiting process loses its command line before it closes its files
       // (a multi-threaded one can hold its sockets a while longer): wait for the
       // files too, or the port checks that follow would see them in use.
-      while (holdsFiles(pid)) await sleep(50);
+      const filesDeadline = Date.now() + 5000;
+      while (holdsFiles(pid) && Date.now() < filesDeadline) await sleep(50);
     }
     rmSync(pidFile, { force: true });
   }
@@ -281,7 +290,7 @@ export class SupervisedProcess {
         for (const listener of this.#restartListeners.splice(0)) listener();
         return;
       } catch (error) {
-        this.#log.error({ err: error }, "restart failed");
+        if (!this.#stopping) this.#log.error({ err: error }, "restart failed");
       }
     }
   }

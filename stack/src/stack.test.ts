@@ -11,29 +11,20 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Env } from "./env.ts";
 import { StackError } from "./errors.ts";
 import { processAlive } from "./lock.ts";
-import { freeTcpPort, freeUdpPort } from "./ports.ts";
+import { freeTcpPort } from "./ports.ts";
 import { s3Client } from "./services/bucket.ts";
 import type { FlowCollector } from "./services/collector.ts";
 import { type StackHandle, startStack } from "./stack.ts";
+import { stackStatus } from "./status.ts";
+import { testStackEnv } from "./testing.ts";
+
+// The AWS SDK's "Node 22 soon" notice is noise in test output.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 
 const dataDir = mkdtempSync(join(tmpdir(), "stack-it-"));
 const log = pino({ level: process.env.STACK_TEST_LOG ?? "warn" });
 let env: Env;
 let stack: StackHandle | undefined;
-
-async function portEnv(): Promise<Record<string, string>> {
-  const ports: Record<string, string> = {
-    EMBEDDED_PG_PORT: String(await freeTcpPort()),
-    REDIS_PORT: String(await freeTcpPort()),
-    NETFLOW_PORT: String(await freeUdpPort()),
-    SFLOW_PORT: String(await freeUdpPort()),
-  };
-  for (const component of ["S3", "MASTER", "VOLUME", "FILER", "ADMIN"]) {
-    ports[`SEAWEEDFS_${component}_PORT`] = String(await freeTcpPort());
-    ports[`SEAWEEDFS_${component}_GRPC_PORT`] = String(await freeTcpPort());
-  }
-  return ports;
-}
 
 async function query<T extends pg.QueryResultRow>(url: string, sql: string): Promise<T[]> {
   const client = new pg.Client({ connectionString: url });
@@ -54,13 +45,7 @@ function childPids(handle: StackHandle): number[] {
 }
 
 beforeAll(async () => {
-  env = {
-    PATH: process.env.PATH,
-    NETFLOW_DATA_DIR: dataDir,
-    COLLECTOR_LISTEN_IP: "127.0.0.1",
-    STACK_STOP_TIMEOUT_S: "15",
-    ...(await portEnv()),
-  };
+  env = await testStackEnv(dataDir, { STACK_STOP_TIMEOUT_S: "15", LOG_LEVEL: process.env.STACK_TEST_LOG ?? "warn" });
   stack = await startStack({ env, logger: log });
 });
 
@@ -143,7 +128,7 @@ describe("local stack", () => {
     const other = mkdtempSync(join(tmpdir(), "stack-it-other-"));
     try {
       const error = await startStack({
-        env: { ...env, ...(await portEnv()), NETFLOW_DATA_DIR: other, REDIS_PORT: env.REDIS_PORT },
+        env: await testStackEnv(other, { REDIS_PORT: env.REDIS_PORT }),
         logger: log,
       }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(StackError);
@@ -170,6 +155,7 @@ describe("local stack", () => {
       S3_SECRET_ACCESS_KEY: objectStore.credentials.secretAccessKey,
       S3_BUCKET: "external-bucket",
       COLLECTOR: "off",
+      STACK_METRICS_PORT: "off",
     };
     try {
       const second = await startStack({ env: external, logger: log });
@@ -233,15 +219,36 @@ describe("local stack", () => {
       "select count(*)::int as n, sum(bytes)::text as bytes from flows",
     );
     expect(row).toEqual({ n: 500, bytes: String(100 * ((500 * 501) / 2)) });
+
+    const metrics = await (await fetch(`http://127.0.0.1:${env.STACK_METRICS_PORT}/metrics`)).text();
+    expect(metrics).toContain('netflow_stack_process_restarts_total{service="timescaledb"} 1\n');
+    expect(metrics).toContain('netflow_stack_process_restarts_total{service="redis"} 0\n');
+    expect(metrics).toContain('netflow_stack_process_up{service="timescaledb"} 1\n');
+    expect(metrics).toMatch(/netflow_collector_up\{daemon="nfacctd",port="\d+"\} 1/);
   });
 
   it("stops every process, and a second run reuses the data and the secrets", async () => {
     const pids = childPids(stack!);
     expect(pids.length).toBe(5);
     const secrets = readFileSync(join(dataDir, "secrets.env"), "utf8");
+    const up = await stackStatus(env);
+    expect(up.launcherPid).toBe(process.pid);
+    expect(up.health.filter((h) => !h.ok)).toEqual([]);
+    expect(up.health.map((h) => h.service)).toEqual([
+      "timescaledb",
+      "migrations",
+      "redis",
+      "seaweedfs",
+      "bucket",
+      "collector",
+    ]);
+
     await stack!.stop();
     for (const pid of pids) expect(processAlive(pid), `pid ${pid}`).toBe(false);
     expect(existsSync(join(dataDir, "stack.lock"))).toBe(false);
+    const down = await stackStatus(env);
+    expect(down.launcherPid).toBeUndefined();
+    expect(down.health.filter((h) => h.ok)).toEqual([]);
 
     stack = await startStack({ env, logger: log });
     expect(readFileSync(join(dataDir, "secrets.env"), "utf8")).toBe(secrets);

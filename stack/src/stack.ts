@@ -6,6 +6,7 @@ import { type Binaries, resolveBinaries, SYSTEM_DIRS } from "./dependencies.ts";
 import { type Env, layerEnv, readEnvFile } from "./env.ts";
 import { acquireStackLock } from "./lock.ts";
 import type { SupervisedProcess } from "./process.ts";
+import { MetricsEndpoint } from "./metrics.ts";
 import { SecretsFile } from "./secrets.ts";
 import type { EndpointLine, Service, ServiceContext } from "./service.ts";
 import { Bucket } from "./services/bucket.ts";
@@ -29,6 +30,8 @@ export interface StartStackOptions {
   env?: Env;
   repoRoot?: string;
   logger?: Logger;
+  /** Abandons a start in progress (Ctrl-C): what runs is stopped and startStack rejects with kind "aborted". */
+  signal?: AbortSignal;
 }
 
 export interface PostgresEndpoint {
@@ -170,7 +173,12 @@ export function buildStack(
     // Debian installs the daemons in /usr/sbin, which a normal user's PATH lacks.
     const { nfacctdPath, sfacctdPath } = config.collector;
     const paths = { nfacctdPath: binaries.nfacctd ?? nfacctdPath, sfacctdPath: binaries.sfacctd ?? sfacctdPath };
-    services.push(new FlowCollector({ ...config.collector, ...paths }, log));
+    const collector = new FlowCollector({ ...config.collector, ...paths }, log);
+    services.push(collector);
+  }
+  if (config.metricsPort !== undefined) {
+    const sources = services.flatMap((service) => (service instanceof FlowCollector ? [service.collector] : []));
+    services.push(new MetricsEndpoint(config.metricsPort, processes, sources));
   }
 
   const roleUrl = (role: string, password: string): string => {
@@ -224,7 +232,7 @@ export async function startStack(options: StartStackOptions = {}): Promise<Stack
   const built = buildStack(config, binaries, { ...process.env, ...env }, log);
   const supervisor = new Supervisor(built.services, log);
   try {
-    await supervisor.start();
+    await supervisor.start(options.signal);
   } catch (error) {
     release();
     throw error;

@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { StackError } from "./errors.ts";
 import type { Service } from "./service.ts";
 
 /**
@@ -17,23 +18,41 @@ export class Supervisor {
     this.#log = log;
   }
 
-  async start(): Promise<void> {
+  /**
+   * Starts every service; `signal` (Ctrl-C during a first start can take a
+   * while) abandons the start, stops what runs and rejects with kind "aborted".
+   */
+  async start(signal?: AbortSignal): Promise<void> {
     for (const service of this.services) await service.preflight?.();
+    // One promise for the whole start, marked handled: an abort after the last
+    // race must not surface as an unhandled rejection.
+    const interrupted = signal === undefined ? undefined : aborted(signal);
+    interrupted?.catch(() => {});
     for (const service of this.services) {
+      if (signal?.aborted) await this.#abandon();
       const begin = Date.now();
       this.#log.info({ service: service.name }, "starting service");
+      // Listed before it starts: a failed or abandoned start may have spawned a process already.
+      this.#started.push(service);
+      const starting = service.start();
       try {
-        await service.start();
+        await (interrupted === undefined ? starting : Promise.race([starting, interrupted]));
       } catch (error) {
+        // Whatever the abandoned start does next (it fails once stop() kills its process) is moot.
+        starting.catch(() => {});
+        if (signal?.aborted) await this.#abandon();
         this.#log.error({ service: service.name, err: error }, "service failed to start; stopping the others");
-        // The failed service may have spawned a process before failing.
-        this.#started.push(service);
         await this.stop();
         throw error;
       }
-      this.#started.push(service);
       this.#log.info({ service: service.name, ms: Date.now() - begin }, "service started");
     }
+  }
+
+  async #abandon(): Promise<never> {
+    this.#log.info("start interrupted; stopping what runs");
+    await this.stop();
+    throw new StackError("aborted", "start interrupted");
   }
 
   async stop(): Promise<void> {
@@ -48,4 +67,11 @@ export class Supervisor {
       }
     }
   }
+}
+
+function aborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) reject(new StackError("aborted", "start interrupted"));
+    signal.addEventListener("abort", () => reject(new StackError("aborted", "start interrupted")), { once: true });
+  });
 }

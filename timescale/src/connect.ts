@@ -31,7 +31,7 @@ export async function connectWithRetry(url: string, options: ConnectOptions): Pr
           cause: error,
         });
       }
-      if (!RETRYABLE_CODES.has(code) || Date.now() + delay > deadline) {
+      if (!RETRYABLE_CODES.has(code) || Date.now() >= deadline) {
         throw new HotStoreError(
           "unreachable",
           `cannot connect to the database at ${target} (${code || (error as Error).message}) after ${attempt} attempt(s)`,
@@ -39,7 +39,7 @@ export async function connectWithRetry(url: string, options: ConnectOptions): Pr
         );
       }
       options.log?.("waiting for database", { target, attempt, code });
-      await new Promise((resolve) => setTimeout(resolve, delay));
+      await new Promise((resolve) => setTimeout(resolve, Math.min(delay, Math.max(0, deadline - Date.now()))));
       delay = Math.min(delay * 2, 5000);
     }
   }

@@ -93,11 +93,11 @@ describe("migrate", () => {
     expect(compressed.length).toBeGreaterThan(0);
     const [stats] = await query<{ n: string; b: string }>(server.url, "SELECT count(*) n, sum(bytes) b FROM flows");
     expect(stats).toEqual({ n: "1000", b: "100000" });
-    const settings = await query<{ attname: string; segmentby_column_index: number | null }>(
+    const settings = await query<{ segmentby: string; orderby: string }>(
       server.url,
-      "SELECT attname, segmentby_column_index FROM timescaledb_information.compression_settings WHERE hypertable = 'flows'::regclass AND segmentby_column_index IS NOT NULL",
+      "SELECT segmentby, orderby FROM timescaledb_information.hypertable_compression_settings WHERE hypertable = 'flows'::regclass",
     );
-    expect(settings.map((s) => s.attname)).toEqual(["exporter"]);
+    expect(settings).toEqual([{ segmentby: "exporter", orderby: "ts DESC" }]);
   });
 
   it("gives service roles least privilege", async () => {
@@ -111,6 +111,16 @@ describe("migrate", () => {
     );
     // No password configured: the archiver role stays NOLOGIN.
     await expect(query(roleUrl("netflow_archiver", "anything"), "SELECT 1")).rejects.toThrow();
+  });
+
+  it("applies the ingest clock-skew window from configuration", async () => {
+    await migrate(server.url, { config: { ...config, ingestMaxClockSkew: "30 minutes" } });
+    expect(await query(server.url, "SELECT max_clock_skew::text AS s FROM ingest_settings")).toEqual([
+      { s: "00:30:00" },
+    ]);
+    await migrate(server.url, { config: { ...config, ingestMaxClockSkew: "off" } });
+    expect(await query(server.url, "SELECT max_clock_skew AS s FROM ingest_settings")).toEqual([{ s: null }]);
+    expect(() => hotStoreConfigFromEnv({ INGEST_MAX_CLOCK_SKEW: "soon" })).toThrow(/INGEST_MAX_CLOCK_SKEW="soon"/);
   });
 
   it("refuses a migration edited after it was applied", async () => {

@@ -110,6 +110,10 @@ async function applySettings(client: pg.Client, config: HotStoreConfig): Promise
     await client.query("SELECT set_chunk_time_interval('flows', $1::interval)", [config.chunkInterval]);
     await client.query("SELECT set_config('netflow.compress_after', $1, true)", [config.compressAfter]);
     await client.query(sqlFile("compression-policy.sql"));
+    if (config.ingestMaxClockSkew !== undefined) {
+      const skew = config.ingestMaxClockSkew === "off" ? null : config.ingestMaxClockSkew;
+      await client.query("UPDATE ingest_settings SET max_clock_skew = $1::interval", [skew]);
+    }
     for (const role of SERVICE_ROLES) {
       const password = config.rolePasswords[role];
       if (password === undefined) continue;

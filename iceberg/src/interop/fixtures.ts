@@ -26,6 +26,8 @@ export const CATALOG_NAME = "netflow";
 export async function startEnv(): Promise<Env> {
   const [pgServer, seaweed] = await Promise.all([startTestPostgres(), startSeaweed({ buckets: ["warehouse"] })]);
   const pool = new pg.Pool({ connectionString: pgServer.url, max: 4 });
+  // Idle clients see the server's shutdown at stop(); that is expected, not a test failure.
+  pool.on("error", () => undefined);
   const catalog = new SqlCatalog({ name: CATALOG_NAME, query: pgQuery(pool) });
   await catalog.initialize();
   const store = new S3ObjectStore({
@@ -50,18 +52,28 @@ export async function startEnv(): Promise<Env> {
   };
 }
 
-export interface ReaderOutput {
+export interface ScanOutput {
   readonly columns: string[];
   readonly rows: JsonValue[];
-  readonly snapshots: string[];
   readonly files: number;
+}
+
+export interface ReaderOutput extends ScanOutput {
+  readonly snapshots: string[];
+  /** One per requested read when `reads` was given. */
+  readonly results: ScanOutput[];
 }
 
 /** Reads a table through PyIceberg's SqlCatalog on our Postgres (optionally at a snapshot). */
 export async function pyicebergRead(
   env: Env,
   id: TableIdentifier,
-  opts: { snapshotId?: bigint; catalogName?: string; rowFilter?: string } = {},
+  opts: {
+    snapshotId?: bigint;
+    catalogName?: string;
+    rowFilter?: string;
+    reads?: { snapshotId?: bigint; rowFilter?: string }[];
+  } = {},
 ): Promise<ReaderOutput> {
   const out = (await runPythonScript("pyiceberg_read.py", {
     catalog_uri: env.catalogUri,
@@ -70,6 +82,14 @@ export async function pyicebergRead(
     s3: env.s3Args,
     ...(opts.snapshotId !== undefined ? { snapshot_id: opts.snapshotId.toString() } : {}),
     ...(opts.rowFilter ? { row_filter: opts.rowFilter } : {}),
+    ...(opts.reads
+      ? {
+          reads: opts.reads.map((r) => ({
+            ...(r.snapshotId !== undefined ? { snapshot_id: r.snapshotId.toString() } : {}),
+            ...(r.rowFilter ? { row_filter: r.rowFilter } : {}),
+          })),
+        }
+      : {}),
   })) as JsonObject;
   return out as unknown as ReaderOutput;
 }

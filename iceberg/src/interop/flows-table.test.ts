@@ -11,6 +11,7 @@ import { loadTable } from "../table/table.ts";
 import { currentSnapshot } from "../spec/metadata.ts";
 import { writeDataFiles } from "../table/write.ts";
 import { registerFromMarkers } from "../table/register.ts";
+import { expireSnapshots, removeOrphanFiles } from "../table/maintenance.ts";
 import { SqlCatalog, pgQuery } from "../catalog/sql-catalog.ts";
 import { normalizeRows, type Row, rowsToBatch, sortRows } from "../testing/rows.ts";
 import { CATALOG_NAME, duckdbRead, type Env, pyicebergRead, startEnv } from "./fixtures.ts";
@@ -120,6 +121,11 @@ describe("flow table written by us, read by PyIceberg and DuckDB", () => {
     const first = compacted.metadata.snapshots[0]!.snapshotId;
     expect((await pyicebergRead(env, id, { snapshotId: first })).rows).toHaveLength(400);
 
+    // A lost race / crash leaves a newer, uncommitted metadata file behind; register must ignore it.
+    await env.store.put(
+      "s3://warehouse/netflow/flows/metadata/99999-00000000-0000-0000-0000-000000000000.metadata.json",
+      await env.store.get(afterDelete.metadataLocation),
+    );
     // Catalog lost: register under another catalog name from the last commit marker.
     const restored = new SqlCatalog({ name: "restored", query: pgQuery(env.pool) });
     const reg = await registerFromMarkers({ catalog: restored, store: env.store }, id, "s3://warehouse/netflow/flows");
@@ -127,5 +133,31 @@ describe("flow table written by us, read by PyIceberg and DuckDB", () => {
     const rr = await pyicebergRead(env, id, { catalogName: "restored" });
     expect(sortRows(rr.rows)).toEqual(normalizeRows(schema, kept));
     expect(CATALOG_NAME).toBe("netflow");
+  });
+
+  it("expire snapshots deletes only unreachable files; orphan cleanup removes strays", async () => {
+    const before = await loadTable(env.ctx, id);
+    const live = await liveEntries(env.store, before.metadata, currentSnapshot(before.metadata));
+    const r = await expireSnapshots(env.ctx, id, { olderThanMs: Date.now() + 1, retainLast: 1 });
+    expect(r.expiredSnapshotIds.length).toBe(before.metadata.snapshots.length - 1);
+    expect(r.table.metadata.snapshots).toHaveLength(1);
+    // Every data file the current snapshot needs still exists; removed ones are gone.
+    for (const e of live) expect(await env.store.head(e.dataFile.filePath)).toBeDefined();
+    const gone = r.deletedFiles.filter((f) => f.endsWith(".parquet"));
+    expect(gone.length).toBeGreaterThan(0);
+    for (const f of gone) expect(await env.store.head(f)).toBeUndefined();
+    const expected = normalizeRows(
+      schema,
+      all.filter((row) => live.length > 0 && (row.ts as bigint) >= BigInt(Math.min(...live.map((e) => e.dataFile.partition[0] as number))) * DAY),
+    );
+    expect(sortRows((await pyicebergRead(env, id)).rows)).toEqual(expected);
+
+    const stray = "s3://warehouse/netflow/flows/data/ts_day=2000-01-01/stray.parquet";
+    await env.store.put(stray, Uint8Array.of(1, 2, 3));
+    const removed = await removeOrphanFiles(env.ctx, id, { olderThanMs: Date.now() + 60_000 });
+    expect(removed).toContain(stray);
+    expect(removed.some((f) => f.includes("/metadata/committed/"))).toBe(false);
+    expect(sortRows((await duckdbRead(env, r.table.metadataLocation)).rows)).toEqual(expected);
+    expect(sortRows((await pyicebergRead(env, id)).rows)).toEqual(expected);
   });
 });

@@ -70,30 +70,65 @@ afterAll(async () => {
   await env?.stop();
 });
 
-const cases: [string, string, number][] = [
-  ["identity_s", "identity", 11],
-  ["identity_l", "identity", 3],
-  ["year_dt", "year", 7],
-  ["month_ts", "month", 9],
-  ["day_tstz", "day", 10],
-  ["hour_tstz", "hour", 10],
-  ["bucket_l", "bucket[8]", 3],
-  ["bucket_s", "bucket[5]", 11],
-  ["bucket_u", "bucket[4]", 12],
-  ["bucket_dec", "bucket[3]", 6],
-  ["truncate_i", "truncate[10]", 2],
-  ["truncate_s", "truncate[2]", 11],
-  ["truncate_dec", "truncate[50]", 6],
-  ["identity_dt", "identity", 7],
+// Each table combines several partition fields so every transform is covered in few tables.
+// Row filters on the partition sources make PyIceberg prune by OUR partition values: a wrong
+// transform result (bucket hash, floor before 1970, truncation) drops matching rows and fails.
+type Filter = [string, (r: Row) => boolean];
+const iso = (micros: bigint): string => new Date(Number(micros / 1000n)).toISOString().replace("Z", "+00:00");
+const L = rows(60, 1)[7]!.l as bigint;
+const I = rows(60, 0)[12]!.i as number;
+const D = rows(60, 1)[30]!.tstz as bigint;
+const inWindow = (v: bigint): boolean => v >= D - 12n * HOUR && v < D + 36n * HOUR;
+const cases: [string, [string, number][], Filter[]][] = [
+  [
+    "t_year_bucket_trunc",
+    [["year", 7], ["bucket[8]", 3], ["truncate[2]", 11]],
+    [
+      ["dt < '1970-01-01'", (r) => r.dt !== null && (r.dt as number) < 0],
+      [`l == ${L}`, (r) => r.l === L],
+      ["s == 'gamma2'", (r) => r.s === "gamma2"],
+    ],
+  ],
+  [
+    "t_month_bucket_trunc",
+    [["month", 9], ["bucket[4]", 12], ["truncate[10]", 2]],
+    [
+      ["ts < '1969-11-15T00:00:00'", (r) => r.ts !== null && (r.ts as bigint) < -47n * 86_400_000_000n],
+      [`i == ${I}`, (r) => r.i === I],
+    ],
+  ],
+  [
+    "t_day_bucket_trunc",
+    [["day", 10], ["bucket[3]", 6], ["truncate[50]", 6]],
+    [[`tstz >= '${iso(D - 12n * HOUR)}' and tstz < '${iso(D + 36n * HOUR)}'`, (r) => inWindow(r.tstz as bigint)]],
+  ],
+  [
+    "t_hour_identity_bucket",
+    [["hour", 10], ["identity", 1], ["bucket[5]", 11]],
+    [
+      [`tstz < '${iso(-25n * 86_400_000_000n - 5n * HOUR)}'`, (r) => (r.tstz as bigint) < -25n * 86_400_000_000n - 5n * HOUR],
+      ["b == true", (r) => r.b === true],
+      ["s == 'beta1'", (r) => r.s === "beta1"],
+    ],
+  ],
+  ["t_identity", [["identity", 11], ["identity", 7], ["bucket[16]", 14]], [["s == 'épsilon4'", (r) => r.s === "épsilon4"]]],
 ];
 
 describe("all types × every transform", () => {
-  it.each(cases)("%s: PyIceberg and DuckDB return exactly our rows over two snapshots", async (name, transform, sourceId) => {
+  it.each(cases)("%s: PyIceberg and DuckDB return exactly our rows over two snapshots", async (name, transforms, filters) => {
     const id = { namespace: ["types"], name };
     await createTable(env.ctx, id, {
       schema: allTypes,
       location: `s3://warehouse/types/${name}`,
-      spec: { specId: 0, fields: [{ sourceId, fieldId: 1000, name: `p_${name}`, transform: parseTransform(transform) }] },
+      spec: {
+        specId: 0,
+        fields: transforms.map(([transform, sourceId], i) => ({
+          sourceId,
+          fieldId: 1000 + i,
+          name: `p${i}_${transform.replace(/\W/g, "")}`,
+          transform: parseTransform(transform),
+        })),
+      },
     });
     const first = rows(60, 0);
     const second = rows(60, 1);
@@ -103,21 +138,25 @@ describe("all types × every transform", () => {
       await fastAppend(env.ctx, id, files);
     }
     const t = await loadTable(env.ctx, id);
-    const py = await pyicebergRead(env, id);
-    expect(py.columns).toEqual(allTypes.fields.map((f) => f.name));
-    expect(sortRows(py.rows)).toEqual(normalizeRows(allTypes, [...first, ...second]));
     const firstSnap = t.metadata.snapshots[0]!.snapshotId;
-    expect(sortRows((await pyicebergRead(env, id, { snapshotId: firstSnap })).rows)).toEqual(normalizeRows(allTypes, first));
-    // PyIceberg prunes with our partition values and bounds: a filter must keep exactly the matching rows.
-    const filtered = await pyicebergRead(env, id, { rowFilter: "l >= 20000000000" });
-    expect(sortRows(filtered.rows)).toEqual(
-      normalizeRows(
-        allTypes,
-        [...first, ...second].filter((r) => (r.l as bigint) >= 20_000_000_000n),
-      ),
-    );
+    const py = await pyicebergRead(env, id, {
+      // PyIceberg prunes with our partition values and bounds: a filter must keep exactly the matching rows.
+      reads: [{}, { snapshotId: firstSnap }, { rowFilter: "l >= 20000000000" }, ...filters.map(([f]) => ({ rowFilter: f }))],
+    });
+    const [latest, atFirst, filtered, ...byPartition] = py.results;
+    expect(latest!.columns).toEqual(allTypes.fields.map((f) => f.name));
+    expect(sortRows(latest!.rows)).toEqual(normalizeRows(allTypes, [...first, ...second]));
+    expect(sortRows(atFirst!.rows)).toEqual(normalizeRows(allTypes, first));
+    const all = [...first, ...second];
+    expect(sortRows(filtered!.rows)).toEqual(normalizeRows(allTypes, all.filter((r) => (r.l as bigint) >= 20_000_000_000n)));
+    expect(filtered!.files).toBeLessThan(latest!.files);
+    filters.forEach(([expr, pred], i) => {
+      const want = all.filter(pred);
+      expect(want.length, expr).toBeGreaterThan(0);
+      expect(sortRows(byPartition[i]!.rows), expr).toEqual(normalizeRows(allTypes, want));
+    });
     const duck = await duckdbRead(env, t.metadataLocation);
-    expect(sortRows(duck.rows)).toEqual(normalizeRows(allTypes, [...first, ...second]));
+    expect(sortRows(duck.rows)).toEqual(normalizeRows(allTypes, all));
   });
 });
 

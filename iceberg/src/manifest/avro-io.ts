@@ -68,7 +68,7 @@ export async function decodeContainer(
   file: string,
 ): Promise<{ metadata: Record<string, string>; records: AvroRecord[] }> {
   const records: AvroRecord[] = [];
-  let metadata: Record<string, string> = {};
+  let metadata: Record<string, string> | undefined;
   try {
     await new Promise<void>((resolve, reject) => {
       const decoder = new avro.streams.BlockDecoder({ parseHook: (s: avro.Schema) => typeFor(s as AvroSchema) });
@@ -83,5 +83,8 @@ export async function decodeContainer(
   } catch (e) {
     throw new IcebergError("corrupt-metadata", `unreadable avro file: ${(e as Error).message}`, { file, cause: e });
   }
+  // avsc ends quietly on a truncated header; a valid container always has one with a schema.
+  if (metadata === undefined || metadata["avro.schema"] === undefined)
+    throw new IcebergError("corrupt-metadata", "unreadable avro file: truncated or missing header", { file });
   return { metadata, records };
 }

@@ -16,6 +16,18 @@ import { readResolvedEntries, type ResolvedEntry, snapshotManifests } from "./en
 import { commitSnapshot, listEntryFor, writeAddedManifests, writeEntries } from "./snapshot-builder.ts";
 import { type LoadedTable, loadTable, newSnapshotId, type TableContext } from "./table.ts";
 
+/** Every file must exist with the size its description claims; otherwise nothing is committed. */
+async function checkFilesExist(ctx: TableContext, files: readonly DataFile[]): Promise<void> {
+  for (const f of files) {
+    const info = await ctx.store.head(f.filePath);
+    if (!info) throw new IcebergError("missing-file", "data file to commit does not exist", { file: f.filePath });
+    if (info.size !== f.fileSizeInBytes)
+      throw new IcebergError("invalid-data", `data file is ${info.size} bytes, description says ${f.fileSizeInBytes}`, {
+        file: f.filePath,
+      });
+  }
+}
+
 /** Appends data files in a new snapshot without touching existing manifests. */
 export async function fastAppend(
   ctx: TableContext,
@@ -24,6 +36,7 @@ export async function fastAppend(
   options: CommitOptions & { summary?: Readonly<Record<string, string>> } = {},
 ): Promise<LoadedTable> {
   if (files.length === 0) throw new IcebergError("invalid-operation", "nothing to append");
+  await checkFilesExist(ctx, files);
   const start = await loadTable(ctx, id);
   for (const f of files)
     if (!start.metadata.partitionSpecs.some((s) => s.specId === f.specId))
@@ -134,6 +147,7 @@ export async function replaceFiles(
   add: readonly DataFile[],
   options: CommitOptions = {},
 ): Promise<LoadedTable> {
+  await checkFilesExist(ctx, add);
   const start = await loadTable(ctx, id);
   const snapshotId = newSnapshotId(start.metadata);
   const added = await writeAddedManifests(ctx.store, start.metadata, snapshotId, add);

@@ -130,7 +130,7 @@ export class DataFileWriter {
     });
   }
 
-  private async append(key: string, values: readonly (PrimitiveValue | null)[], cols: Column[]): Promise<void> {
+  private openFile(key: string, values: readonly (PrimitiveValue | null)[]): OpenFile {
     let f = this.open.get(key);
     if (!f) {
       f = {
@@ -146,9 +146,16 @@ export class DataFileWriter {
       };
       this.open.set(key, f);
     }
+    return f;
+  }
+
+  private async append(key: string, values: readonly (PrimitiveValue | null)[], cols: Column[]): Promise<void> {
+    const f = this.openFile(key, values);
     f.buffered.push(cols);
     f.bufferedRows += cols[0]!.length;
-    while (f.bufferedRows >= this.rowGroupRows) await this.flushRowGroup(key, f, this.rowGroupRows);
+    // Re-read the open file each round: a flush that reaches the target size starts a new one.
+    for (let cur = this.open.get(key); cur && cur.bufferedRows >= this.rowGroupRows; cur = this.open.get(key))
+      await this.flushRowGroup(key, cur, this.rowGroupRows);
   }
 
   private async flushRowGroup(key: string, f: OpenFile, rows: number): Promise<void> {
@@ -189,7 +196,19 @@ export class DataFileWriter {
       children: group.map((c, i) => toArrow(c, this.fields[i]!.name)),
     });
     await f.sink.writeRowGroup(new A.RecordBatch(this.arrowSchema, data));
-    if (f.sink.bytesWritten >= this.target) await this.finishFile(key, f);
+    if (f.sink.bytesWritten >= this.target) {
+      // Rows still buffered for this partition move to the next file.
+      const rest = f.buffered;
+      const restRows = f.bufferedRows;
+      f.buffered = [];
+      f.bufferedRows = 0;
+      await this.finishFile(key, f);
+      if (restRows > 0) {
+        const next = this.openFile(key, f.partition);
+        next.buffered = rest;
+        next.bufferedRows = restRows;
+      }
+    }
   }
 
   private async finishFile(key: string, f: OpenFile): Promise<void> {
@@ -236,9 +255,10 @@ export class DataFileWriter {
   async close(): Promise<DataFile[]> {
     if (this.closed) return this.done;
     this.closed = true;
-    for (const [key, f] of [...this.open]) {
-      while (f.bufferedRows > 0) await this.flushRowGroup(key, f, Math.min(f.bufferedRows, this.rowGroupRows));
-      if (this.open.get(key) === f) await this.finishFile(key, f);
+    while (this.open.size > 0) {
+      const [key, f] = this.open.entries().next().value as [string, OpenFile];
+      if (f.bufferedRows > 0) await this.flushRowGroup(key, f, Math.min(f.bufferedRows, this.rowGroupRows));
+      else await this.finishFile(key, f);
     }
     return this.done;
   }

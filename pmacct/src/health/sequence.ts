@@ -1,16 +1,21 @@
 /**
- * Per-exporter sequence tracking. Each export datagram carries a sequence
- * number; what it counts depends on the protocol:
- *   NetFlow v5 and IPFIX: flow (data) records sent before this datagram, so the
- *     next datagram should carry seq + records;
- *   NetFlow v9 and sFlow: datagrams, so the next should carry seq + 1.
- * A jump forward is a gap (datagrams lost between exporter and collector, in
- * the unit above); a jump far backwards is an exporter restart.
+ * Per-exporter health, keyed by exporter address and source id (NetFlow v9
+ * source id, IPFIX observation domain, v5 engine id, sFlow sub-agent).
  *
- * Caveat, documented in the status output: the collector sees only datagrams
- * that carry flows (pmacct's print plugin reports flows, not templates), so a
- * v9 exporter's template-only datagrams, an sFlow agent's counter-only
- * datagrams and IPFIX option records count as gaps too. v5 is exact.
+ * Two inputs, because neither pmacct output alone has everything:
+ * - flows and datagrams come from the health print plugin (one row per export
+ *   datagram that carried flows: see render.ts and print-reader.ts);
+ * - sequence jumps come from the daemon's own check (nfacctd/sfacctd
+ *   `*_disable_checks: false`), which runs in the core on every datagram,
+ *   templates-only and sFlow counter-only ones included, and logs
+ *   "expecting flow 'E' but received 'R' ... agent=IP:ID". The print plugin
+ *   never sees datagrams without flows, so it cannot tell a lost datagram from
+ *   a template refresh.
+ *
+ * What a sequence number counts depends on the protocol (v5 and IPFIX:
+ * records; v9 and sFlow: datagrams), so the gap is in those units. A jump far
+ * backwards is an exporter restart; a short one a reordered datagram (which
+ * pmacct then reports as a second forward jump, so reordering inflates gap).
  */
 
 export type ExportProtocol = "netflow-v5" | "netflow-v9" | "ipfix" | "sflow-v5";
@@ -19,34 +24,38 @@ export type ExportProtocol = "netflow-v5" | "netflow-v9" | "ipfix" | "sflow-v5";
 export interface DatagramRecord {
   exporter: string;
   protocol: ExportProtocol;
-  /** Observation domain / source id / engine id / sFlow sub-agent. */
   sourceId: number;
   seq: number;
   /** Flow records (NetFlow/IPFIX) or flow samples (sFlow) in the datagram. */
   records: number;
 }
 
+/** A sequence discontinuity the daemon reported. */
+export interface SequenceJump {
+  exporter: string;
+  sourceId: number;
+  expected: number;
+  received: number;
+}
+
 export interface StreamStats {
   exporter: string;
-  protocol: ExportProtocol;
   sourceId: number;
+  /** Protocols seen from this exporter and source id, comma-separated. */
+  protocols: string;
   flows: number;
   datagrams: number;
-  /** Missing sequence units: flows for v5/IPFIX, datagrams for v9/sFlow. */
+  /** Missing sequence units: records for v5/IPFIX, datagrams for v9/sFlow. */
   gap: number;
   resets: number;
-  lastSeq: number;
-  /** Unix ms of the batch that last reported this stream. */
+  reordered: number;
+  /** Unix ms this stream was last reported. */
   lastSeenMs: number;
 }
 
 const MOD = 2 ** 32;
 /** A backwards jump larger than this (in sequence units) is a restart, smaller is reordering. */
 const RESTART_THRESHOLD = 1_000_000;
-
-export function countsRecords(protocol: ExportProtocol): boolean {
-  return protocol === "netflow-v5" || protocol === "ipfix";
-}
 
 /** Maps pmacct's export_proto_version to a protocol; sfacctd reports sFlow's own version (5). */
 export function protocolOf(daemon: "nfacctd" | "sfacctd", version: number): ExportProtocol | null {
@@ -57,83 +66,75 @@ export function protocolOf(daemon: "nfacctd" | "sfacctd", version: number): Expo
   return null;
 }
 
-interface StreamState extends StreamStats {
-  expected: number;
+/** Parses the daemon's sequence check line; null for any other line. */
+export function parseSequenceJump(message: string): SequenceJump | null {
+  const m = /expecting flow '(\d+)' but received '(\d+)' collector=\S+ agent=(\S+)/.exec(message);
+  if (m === null) return null;
+  const agent = m[3] ?? "";
+  const colon = agent.lastIndexOf(":");
+  if (colon < 0) return null;
+  return {
+    exporter: agent.slice(0, colon),
+    sourceId: Number(agent.slice(colon + 1)),
+    expected: Number(m[1]),
+    received: Number(m[2]),
+  };
+}
+
+interface StreamState extends Omit<StreamStats, "protocols"> {
+  protocols: Set<string>;
+  lastSeq: number | null;
 }
 
 export class SequenceTracker {
   private readonly streams = new Map<string, StreamState>();
 
-  /** Feeds one batch (one purge of the health plugin); order within it does not matter. */
-  addBatch(records: readonly DatagramRecord[], nowMs: number): void {
-    const byStream = new Map<string, DatagramRecord[]>();
-    for (const r of records) {
-      const key = `${r.exporter}|${r.protocol}|${r.sourceId}`;
-      const list = byStream.get(key) ?? [];
-      list.push(r);
-      byStream.set(key, list);
+  private stream(exporter: string, sourceId: number, nowMs: number): StreamState {
+    const key = `${exporter}|${sourceId}`;
+    let state = this.streams.get(key);
+    if (state === undefined) {
+      state = {
+        exporter,
+        sourceId,
+        protocols: new Set(),
+        flows: 0,
+        datagrams: 0,
+        gap: 0,
+        resets: 0,
+        reordered: 0,
+        lastSeenMs: nowMs,
+        lastSeq: null,
+      };
+      this.streams.set(key, state);
     }
-    for (const [key, list] of byStream) {
-      let state = this.streams.get(key);
-      // Sort by distance from the last sequence number seen, so a batch that
-      // wraps past 2^32 stays in order and the rest of a datagram split
-      // across two purges comes first.
-      const base = state?.lastSeq ?? list.reduce((m, r) => Math.min(m, r.seq), Number.POSITIVE_INFINITY);
-      list.sort((a, b) => mod(a.seq - base) - mod(b.seq - base));
-      for (const r of list) {
-        if (state === undefined) {
-          state = {
-            exporter: r.exporter,
-            protocol: r.protocol,
-            sourceId: r.sourceId,
-            flows: 0,
-            datagrams: 0,
-            gap: 0,
-            resets: 0,
-            lastSeq: r.seq,
-            lastSeenMs: nowMs,
-            expected: r.seq,
-          };
-          this.streams.set(key, state);
-        }
-        this.observe(state, r, nowMs);
-      }
+    return state;
+  }
+
+  /** Feeds one batch of the health plugin (one purge). */
+  addBatch(records: readonly DatagramRecord[], nowMs: number): void {
+    for (const r of records) {
+      const state = this.stream(r.exporter, r.sourceId, nowMs);
+      state.protocols.add(r.protocol);
+      state.flows += r.records;
+      // A datagram split across two purges shows up twice with the same number.
+      if (r.seq !== state.lastSeq) state.datagrams += 1;
+      state.lastSeq = r.seq;
+      state.lastSeenMs = nowMs;
     }
   }
 
-  private observe(state: StreamState, r: DatagramRecord, nowMs: number): void {
-    const step = countsRecords(r.protocol) ? r.records : 1;
-    state.flows += r.records;
-    state.lastSeenMs = nowMs;
-    if (r.seq === state.lastSeq && state.datagrams > 0) {
-      // The same datagram split across two purges: only its record count grows.
-      if (countsRecords(r.protocol)) state.expected = mod(state.expected + r.records);
-      return;
-    }
-    state.datagrams += 1;
-    const ahead = mod(r.seq - state.expected);
-    if (ahead === 0) {
-      // In order.
-    } else if (ahead < MOD / 2) {
-      state.gap += ahead;
-    } else if (MOD - ahead > RESTART_THRESHOLD) {
-      state.resets += 1;
-    } else {
-      // Late (reordered) datagram: it filled part of a gap counted earlier.
-      state.gap = Math.max(0, state.gap - step);
-      return;
-    }
-    state.lastSeq = r.seq;
-    state.expected = mod(r.seq + step);
+  /** Feeds one sequence discontinuity reported by the daemon. */
+  addJump(jump: SequenceJump, nowMs: number): void {
+    const state = this.stream(jump.exporter, jump.sourceId, nowMs);
+    const ahead = (((jump.received - jump.expected) % MOD) + MOD) % MOD;
+    if (ahead < MOD / 2) state.gap += ahead;
+    else if (MOD - ahead > RESTART_THRESHOLD) state.resets += 1;
+    else state.reordered += 1;
   }
 
   snapshot(): StreamStats[] {
     return [...this.streams.values()]
-      .map(({ expected: _expected, ...stats }) => stats)
-      .sort((a, b) => a.exporter.localeCompare(b.exporter) || a.protocol.localeCompare(b.protocol) || a.sourceId - b.sourceId);
+      .map(({ lastSeq: _lastSeq, protocols, ...stats }) => ({ ...stats, protocols: [...protocols].sort().join(",") }))
+      .sort((a, b) => a.exporter.localeCompare(b.exporter) || a.sourceId - b.sourceId);
   }
-}
-
-function mod(n: number): number {
-  return ((n % MOD) + MOD) % MOD;
 }

@@ -10,7 +10,24 @@ const FIXTURES = "/work/shared/fixtures/netflow-pcaps";
 function tsharkUdp(path: string): Array<{ src: string; dstPort: number; payload: string }> {
   const out = execFileSync(
     "tshark",
-    ["-r", path, "--disable-protocol", "sflow", "-T", "fields", "-E", "separator=/t", "-e", "ip.src", "-e", "ipv6.src", "-e", "udp.dstport", "-e", "udp.payload"],
+    [
+      "-r",
+      path,
+      "--disable-protocol",
+      "sflow",
+      "-T",
+      "fields",
+      "-E",
+      "separator=/t",
+      "-e",
+      "ip.src",
+      "-e",
+      "ipv6.src",
+      "-e",
+      "udp.dstport",
+      "-e",
+      "udp.payload",
+    ],
     { stdio: ["ignore", "pipe", "ignore"], maxBuffer: 1 << 28 },
   ).toString("utf8");
   return out

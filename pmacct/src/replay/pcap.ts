@@ -33,7 +33,9 @@ export async function readPcapUdp(path: string): Promise<CapturedDatagram[]> {
     le = false;
     nanos = magic === 0x4d3cb2a1;
   } else {
-    throw new Error(`${path} is not a classic pcap file (magic ${magic.toString(16)}); convert pcapng with editcap -F pcap`);
+    throw new Error(
+      `${path} is not a classic pcap file (magic ${magic.toString(16)}); convert pcapng with editcap -F pcap`,
+    );
   }
   const u32 = (off: number): number => (le ? buf.readUInt32LE(off) : buf.readUInt32BE(off));
   const linkType = u32(20) & 0x0fffffff;

@@ -10,7 +10,9 @@ import { startIngestStack, waitForCount } from "./harness.ts";
 const [protocol = "v9", countArg = "60000", rateArg = "20000"] = process.argv.slice(2);
 const count = Number(countArg);
 const rate = Number(rateArg);
-const stack = await startIngestStack({ collector: { refreshSeconds: 5, targetFlowsPerSecond: Math.max(rate, 20_000) } });
+const stack = await startIngestStack({
+  collector: { refreshSeconds: 5, targetFlowsPerSecond: Math.max(rate, 20_000) },
+});
 try {
   const exporter = "127.0.10.1";
   const sflow = protocol === "sflow";

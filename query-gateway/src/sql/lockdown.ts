@@ -18,7 +18,27 @@ import {
   SETTABLE_SETTINGS,
 } from "./deny-lists.ts";
 import { parseSql, positionOf, unwrap } from "./parser.ts";
+import { describeStatement } from "./statement-kinds.ts";
+import { isKnownZone } from "./timezone.ts";
 import { isRecord, nameList, walk } from "./walk.ts";
+
+const FILE_EXTENSIONS: ReadonlySet<string> = new Set([
+  "parquet",
+  "csv",
+  "tsv",
+  "json",
+  "jsonl",
+  "ndjson",
+  "arrow",
+  "avro",
+  "xlsx",
+  "txt",
+  "gz",
+  "zst",
+  "db",
+  "duckdb",
+  "sqlite",
+]);
 
 export type TransactionAction = "begin" | "commit" | "rollback" | "savepoint" | "release" | "rollback_to";
 
@@ -160,8 +180,11 @@ function checkRelation(sql: string, relation: Record<string, unknown>): void {
     throw refuse(SQLSTATE.insufficientPrivilege, `reading ${name} is not allowed through the query gateway`, position);
   }
   // DuckDB resolves an unknown table name that looks like a path ("x.parquet",
-  // "s3://b/k") by reading that file: no real relation here has such a name.
-  if (/[./\\:]/.test(name)) {
+  // "s3://b/k") by reading that file: no real relation here has such a name,
+  // nor a data-file extension as its name (an unquoted data.parquet parses as
+  // schema "data", table "parquet").
+  const qualified = typeof relation.schemaname === "string";
+  if (/[./\\:]/.test(name) || (qualified && FILE_EXTENSIONS.has(name.toLowerCase()))) {
     throw refuse(
       SQLSTATE.insufficientPrivilege,
       `relation "${name}" looks like a file path; reading files is not allowed through the query gateway`,
@@ -250,6 +273,14 @@ function checkSet(sql: string, set: VariableSet, config: LockdownConfig): Checke
   }
   const value = values.join(", ");
   if (name === "statement_timeout") checkStatementTimeout(value, config, position);
+  if (name === "timezone" && !isKnownZone(value)) {
+    // Both engines must honour the zone, and the cold one only knows IANA names.
+    throw refuse(
+      SQLSTATE.invalidParameterValue,
+      `time zone "${value}" is not supported: use an IANA name such as Europe/Paris or Etc/GMT+7`,
+      position,
+    );
+  }
   if (name === "client_encoding" && !["utf8", "utf-8", "unicode"].includes(value.toLowerCase())) {
     throw refuse(
       SQLSTATE.featureNotSupported,
@@ -286,69 +317,6 @@ function checkStatementTimeout(value: string, config: LockdownConfig, position: 
     );
   }
 }
-
-/** Label and SQLSTATE for a refused statement type, from its parse-tree node name. */
-function describeStatement(type: string): { label: string; code: SqlState } {
-  const known = STATEMENTS[type];
-  if (known !== undefined) return known;
-  const label = type
-    .replace(/Stmt$/, "")
-    .replace(/([a-z])([A-Z])/g, "$1 $2")
-    .toUpperCase();
-  return { label, code: SQLSTATE.featureNotSupported };
-}
-
-const ro = SQLSTATE.readOnlySqlTransaction;
-const priv = SQLSTATE.insufficientPrivilege;
-const unsupported = SQLSTATE.featureNotSupported;
-const STATEMENTS: Readonly<Record<string, { label: string; code: SqlState }>> = {
-  InsertStmt: { label: "INSERT", code: ro },
-  UpdateStmt: { label: "UPDATE", code: ro },
-  DeleteStmt: { label: "DELETE", code: ro },
-  MergeStmt: { label: "MERGE", code: ro },
-  CreateStmt: { label: "CREATE TABLE", code: ro },
-  CreateTableAsStmt: { label: "CREATE TABLE AS", code: ro },
-  ViewStmt: { label: "CREATE VIEW", code: ro },
-  IndexStmt: { label: "CREATE INDEX", code: ro },
-  CreateSchemaStmt: { label: "CREATE SCHEMA", code: ro },
-  CreateFunctionStmt: { label: "CREATE FUNCTION", code: ro },
-  CreateExtensionStmt: { label: "CREATE EXTENSION", code: ro },
-  CreateRoleStmt: { label: "CREATE ROLE", code: ro },
-  CreateSeqStmt: { label: "CREATE SEQUENCE", code: ro },
-  CreateTrigStmt: { label: "CREATE TRIGGER", code: ro },
-  DropStmt: { label: "DROP", code: ro },
-  TruncateStmt: { label: "TRUNCATE", code: ro },
-  AlterTableStmt: { label: "ALTER TABLE", code: ro },
-  RenameStmt: { label: "ALTER … RENAME", code: ro },
-  AlterRoleStmt: { label: "ALTER ROLE", code: ro },
-  GrantStmt: { label: "GRANT/REVOKE", code: ro },
-  GrantRoleStmt: { label: "GRANT/REVOKE role", code: ro },
-  CommentStmt: { label: "COMMENT", code: ro },
-  VacuumStmt: { label: "VACUUM/ANALYZE", code: ro },
-  ClusterStmt: { label: "CLUSTER", code: ro },
-  ReindexStmt: { label: "REINDEX", code: ro },
-  RefreshMatViewStmt: { label: "REFRESH MATERIALIZED VIEW", code: ro },
-  LockStmt: { label: "LOCK", code: ro },
-  CopyStmt: { label: "COPY", code: priv },
-  CallStmt: { label: "CALL", code: priv },
-  DoStmt: { label: "DO", code: priv },
-  LoadStmt: { label: "LOAD", code: priv },
-  AlterSystemStmt: { label: "ALTER SYSTEM", code: priv },
-  CheckPointStmt: { label: "CHECKPOINT", code: priv },
-  CreatedbStmt: { label: "CREATE DATABASE", code: ro },
-  DropdbStmt: { label: "DROP DATABASE", code: ro },
-  ListenStmt: { label: "LISTEN", code: unsupported },
-  UnlistenStmt: { label: "UNLISTEN", code: unsupported },
-  NotifyStmt: { label: "NOTIFY", code: unsupported },
-  PrepareStmt: { label: "PREPARE", code: unsupported },
-  ExecuteStmt: { label: "EXECUTE", code: unsupported },
-  DeallocateStmt: { label: "DEALLOCATE", code: unsupported },
-  DiscardStmt: { label: "DISCARD", code: unsupported },
-  DeclareCursorStmt: { label: "DECLARE CURSOR", code: unsupported },
-  FetchStmt: { label: "FETCH", code: unsupported },
-  ClosePortalStmt: { label: "CLOSE", code: unsupported },
-  ImportForeignSchemaStmt: { label: "IMPORT FOREIGN SCHEMA", code: ro },
-};
 
 function refuse(code: SqlState, message: string, position?: number): GatewayError {
   return new GatewayError(code === SQLSTATE.syntaxError ? "syntax" : "refused", code, message, {

@@ -4,6 +4,7 @@
 // for zoned buckets, and Node's net.BlockList for CIDR containment.
 import { BlockList } from "node:net";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import { parseSync } from "libpg-query";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadSqlParser } from "./parser.ts";
 import { rewriteSql } from "./rewrite.ts";
@@ -344,5 +345,51 @@ describe("address rewrites", () => {
     expect(rewriteSql("SELECT * FROM flows WHERE src_addr = dst_addr AND bytes = 5", { timeZone: "UTC" })).toBe(
       "SELECT * FROM flows WHERE src_addr = dst_addr AND bytes = 5",
     );
+  });
+});
+
+describe("deparse fidelity", () => {
+  // The cold engine runs the deparsed tree, never the client's text, so what was checked is
+  // what runs: the deparsed SQL must parse back to the same tree.
+  // Positions differ, and `interval '1 day'` comes back as `'1 day'::interval` (the same
+  // built-in type, named without its pg_catalog schema).
+  const strip = (value: unknown): unknown => {
+    if (Array.isArray(value)) {
+      return value.filter((v) => JSON.stringify(v) !== '{"String":{"sval":"pg_catalog"}}').map(strip);
+    }
+    if (value === null || typeof value !== "object") return value;
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(
+          ([key]) =>
+            ![
+              "location",
+              "stmt_location",
+              "stmt_len",
+              "rexpr_list_start",
+              "rexpr_list_end",
+              "list_start",
+              "list_end",
+            ].includes(key),
+        )
+        .map(([key, child]) => [key, strip(child)]),
+    );
+  };
+  it.each([
+    "SELECT count(*) FROM flows WHERE ts >= now() - interval '7 days' AND proto = ANY (ARRAY[6, 17])",
+    "SELECT 'it''s' AS s, $$dollar ' quoted$$ AS d, E'tab\\there' AS e, \"Mixed Case\" FROM flows AS \"F\"",
+    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10) SELECT * FROM n",
+    "SELECT percentile_cont(0.95) WITHIN GROUP (ORDER BY bytes), count(*) FILTER (WHERE bytes > 10) FROM flows",
+    "SELECT src_addr, sum(bytes) OVER (PARTITION BY exporter ORDER BY ts ROWS BETWEEN 10 PRECEDING AND CURRENT ROW) FROM flows",
+    "SELECT e.x, t.* FROM (SELECT DISTINCT exporter AS x FROM flows) e, LATERAL (SELECT dst_port FROM flows f WHERE f.exporter = e.x LIMIT 3) t",
+    "SELECT * FROM (VALUES (80, 'http'), (443, 'https')) AS p(port, name) ORDER BY 1 DESC NULLS LAST LIMIT 5 OFFSET 1",
+    "SELECT CASE WHEN proto = 6 THEN 'tcp' WHEN proto = 17 THEN 'udp' ELSE 'other' END, ts AT TIME ZONE 'UTC' FROM flows",
+    "SELECT src_addr FROM flows INTERSECT SELECT dst_addr FROM flows EXCEPT SELECT '10.0.0.1'::inet",
+    "SELECT proto, count(*) FROM flows GROUP BY GROUPING SETS ((proto), ()) HAVING count(*) > 1",
+    "SELECT * FROM flows WHERE ts BETWEEN SYMMETRIC '2026-01-02' AND '2026-01-01' AND dst_port NOT IN (22, 23) AND tos IS NOT NULL",
+    "SELECT x::numeric(10, 2), interval '1 hour' * 3, (bytes / 8)::bigint FROM flows",
+  ])("%s", (sql) => {
+    const out = rewriteSql(sql, { timeZone: "UTC" });
+    expect(strip(parseSync(out))).toEqual(strip(parseSync(sql)));
   });
 });

@@ -17,14 +17,15 @@
  * The epoch forms assume timestamps after 1970 (DuckDB's // truncates toward
  * zero). Everything else is left as written.
  */
+
+import { FLOW_COLUMNS } from "@netflow/schema";
 import type { Node } from "libpg-query";
 import { parseSync } from "libpg-query";
 import { deparseSync } from "pgsql-deparser";
-import { FLOW_COLUMNS } from "@netflow/schema";
 import { blobLiteralText, type Network, networkRange, parseInet } from "./inet.ts";
 import { parseSql } from "./parser.ts";
-import { fixedWidthUs } from "./time-value.ts";
 import { civilFromDays, parseIntervalText } from "./time-literal.ts";
+import { fixedWidthUs } from "./time-value.ts";
 import { floorDiv, toLocal } from "./timezone.ts";
 import { isRecord, nameList } from "./walk.ts";
 

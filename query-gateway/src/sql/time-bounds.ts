@@ -8,12 +8,13 @@
  * through. Everything is a superset: a predicate or value not understood widens
  * to unbounded, so routing may read more than needed but never misses rows.
  */
-import type { Node, SelectStmt } from "libpg-query";
+
 import { TIME_COLUMN } from "@netflow/schema";
+import type { Node, SelectStmt } from "libpg-query";
 import { parseSql, positionOf } from "./parser.ts";
-import { ALL, intersect, NONE, type RangeSet, range, union } from "./time-range.ts";
-import { fixedWidthUs, fold, foldInstant, type TimeContext } from "./time-value.ts";
-import { parseIntervalText } from "./time-literal.ts";
+import { predicateRanges } from "./time-predicate.ts";
+import { ALL, intersect, NONE, type RangeSet, union } from "./time-range.ts";
+import type { TimeContext } from "./time-value.ts";
 import { isRecord, nameList } from "./walk.ts";
 
 export type { TimeContext } from "./time-value.ts";
@@ -86,26 +87,6 @@ interface Condition {
 }
 
 const NO_NAMES: ReadonlySet<string> = new Set();
-const US_PER_HOUR = 3_600_000_000n;
-const US_PER_DAY = 24n * US_PER_HOUR;
-/** Slack for calendar units in a zone: a DST day lasts 25 hours. */
-const ZONE_SLACK = 2n * US_PER_HOUR;
-
-const TRUNC_WIDTH_US: Readonly<Record<string, bigint>> = {
-  microseconds: 1n,
-  milliseconds: 1000n,
-  second: 1_000_000n,
-  minute: 60_000_000n,
-  hour: US_PER_HOUR + ZONE_SLACK,
-  day: US_PER_DAY + ZONE_SLACK,
-  week: 7n * US_PER_DAY + ZONE_SLACK,
-  month: 31n * US_PER_DAY + ZONE_SLACK,
-  quarter: 92n * US_PER_DAY + ZONE_SLACK,
-  year: 366n * US_PER_DAY + ZONE_SLACK,
-  decade: 3653n * US_PER_DAY + ZONE_SLACK,
-  century: 36525n * US_PER_DAY + ZONE_SLACK,
-  millennium: 365250n * US_PER_DAY + ZONE_SLACK,
-};
 
 class Analysis {
   readonly references: FlowsReference[] = [];
@@ -165,7 +146,11 @@ class Analysis {
           const outside = pushed?.get(name);
           if (target === entry && outside !== undefined) ranges = intersect(ranges, outside);
         }
-        this.references.push({ alias: entry.alias, position: positionOf(this.sql ?? "", entry.location), ranges });
+        this.references.push({
+          alias: entry.alias,
+          position: this.sql === undefined ? undefined : positionOf(this.sql, entry.location),
+          ranges,
+        });
       } else if (entry.kind === "subquery" || entry.kind === "cte") {
         const push = new Map<string, RangeSet>();
         for (const name of entry.names) push.set(name, this.constrain(conditions, entries, entry, name));
@@ -289,110 +274,10 @@ class Analysis {
       if (condition.filters !== "all" && !condition.filters.has(entry)) continue;
       ranges = intersect(
         ranges,
-        this.predicate(condition.node, (fields) => refersTo(fields, entries, entry, column)),
+        predicateRanges(condition.node, (fields) => refersTo(fields, entries, entry, column), this.ctx),
       );
     }
     return ranges;
-  }
-
-  /** The values of the target column for which the predicate can be true (a superset). */
-  private predicate(node: Node, isTarget: (fields: string[]) => boolean): RangeSet {
-    if ("BoolExpr" in node) {
-      const args = node.BoolExpr.args ?? [];
-      if (node.BoolExpr.boolop === "AND_EXPR") {
-        return args.reduce<RangeSet>((acc, a) => intersect(acc, this.predicate(a, isTarget)), ALL);
-      }
-      if (node.BoolExpr.boolop === "OR_EXPR") {
-        return args.reduce<RangeSet>((acc, a) => union(acc, this.predicate(a, isTarget)), NONE);
-      }
-      return ALL;
-    }
-    if (!("A_Expr" in node)) return ALL;
-    const e = node.A_Expr;
-    const op = nameList(e.name).pop();
-    if (e.lexpr === undefined || e.rexpr === undefined) return ALL;
-    if (e.kind === "AEXPR_OP" && op !== undefined) {
-      const leftWidth = this.termWidth(e.lexpr, isTarget);
-      if (leftWidth !== null) return this.comparison(op, leftWidth, e.rexpr);
-      const rightWidth = this.termWidth(e.rexpr, isTarget);
-      if (rightWidth !== null) return this.comparison(FLIPPED[op] ?? "", rightWidth, e.lexpr);
-      return ALL;
-    }
-    const width = this.termWidth(e.lexpr, isTarget);
-    if (width === null) return ALL;
-    const items = "List" in e.rexpr ? (e.rexpr.List.items ?? []) : [];
-    if ((e.kind === "AEXPR_BETWEEN" || e.kind === "AEXPR_BETWEEN_SYM") && items.length === 2) {
-      const [lo, hi] = items.map((i) => foldInstant(i, this.ctx));
-      if (lo === undefined || hi === undefined || lo === null || hi === null) return ALL;
-      const [a, b] = e.kind === "AEXPR_BETWEEN_SYM" && hi < lo ? [hi, lo] : [lo, hi];
-      return range(a, b + (width > 0n ? width : 1n));
-    }
-    if (e.kind === "AEXPR_IN" && op === "=") {
-      return items.reduce<RangeSet>((acc, item) => union(acc, this.comparison("=", width, item)), NONE);
-    }
-    return ALL;
-  }
-
-  /** `f(ts) op value` where f(ts) <= ts < f(ts) + width (width 0: f is the identity). */
-  private comparison(op: string, width: bigint, valueNode: Node): RangeSet {
-    const v = foldInstant(valueNode, this.ctx);
-    if (v === null) return ALL;
-    switch (op) {
-      case ">=":
-        return range(v, null);
-      case ">":
-        return range(v + 1n, null);
-      case "<":
-        return range(null, v + width);
-      case "<=":
-        return range(null, v + (width > 0n ? width : 1n));
-      case "=":
-        return range(v, v + (width > 0n ? width : 1n));
-      default:
-        return ALL;
-    }
-  }
-
-  /**
-   * Whether the expression is the target column, possibly under a flooring
-   * function (time_bucket, date_trunc) or a cast to timestamptz; returns the
-   * floor's maximum bucket width in microseconds (0 for the bare column).
-   */
-  private termWidth(node: Node, isTarget: (fields: string[]) => boolean): bigint | null {
-    if ("ColumnRef" in node) {
-      const fields = node.ColumnRef.fields ?? [];
-      if (fields.some((f) => !("String" in f))) return null;
-      return isTarget(nameList(fields)) ? 0n : null;
-    }
-    if ("TypeCast" in node) {
-      const type = nameList(node.TypeCast.typeName?.names).pop();
-      if (type !== "timestamptz" || node.TypeCast.arg === undefined) return null;
-      return this.termWidth(node.TypeCast.arg, isTarget);
-    }
-    if (!("FuncCall" in node)) return null;
-    const name = (nameList(node.FuncCall.funcname).pop() ?? "").toLowerCase();
-    const [first, second, ...rest] = node.FuncCall.args ?? [];
-    if (first === undefined || second === undefined) return null;
-    const inner = this.termWidth(second, isTarget);
-    if (inner === null) return null;
-    const firstValue = fold(first, this.ctx);
-    const text = firstValue?.type === "unknown" ? firstValue.text : null;
-    if (name === "time_bucket") {
-      const interval =
-        firstValue?.type === "interval" ? firstValue.value : text === null ? null : parseIntervalText(text);
-      if (interval === null) return null;
-      const fixed = fixedWidthUs(interval);
-      const width =
-        fixed ?? BigInt(interval.months) * 31n * US_PER_DAY + BigInt(interval.days) * US_PER_DAY + interval.us;
-      // A zoned or calendar bucket can be an hour longer across DST.
-      const slack = fixed === null || rest.length > 0 || interval.days !== 0 ? ZONE_SLACK : 0n;
-      return width <= 0n ? null : inner + width + slack;
-    }
-    if (name === "date_trunc" && text !== null && rest.length <= 1) {
-      const width = TRUNC_WIDTH_US[truncUnit(text)];
-      return width === undefined ? null : inner + width;
-    }
-    return null;
   }
 
   /** Analyzes the subqueries nested in expressions (SubLinks, LATERAL function arguments, ...) without pushing filters. */
@@ -412,8 +297,6 @@ class Analysis {
     for (const v of values) this.nested(v, scope);
   }
 }
-
-const FLIPPED: Readonly<Record<string, string>> = { "<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "=" };
 
 function isFlowsTable(schema: string | undefined, relname: string): boolean {
   return relname.toLowerCase() === FLOWS_TABLE && (schema === undefined || schema === "public");
@@ -498,25 +381,4 @@ function combinePushes(pushes: readonly Pushed[]): Pushed | null {
     );
   }
   return out;
-}
-
-function truncUnit(text: string): string {
-  const lower = text.toLowerCase();
-  const aliases: Record<string, string> = {
-    microsecond: "microseconds",
-    us: "microseconds",
-    millisecond: "milliseconds",
-    ms: "milliseconds",
-    seconds: "second",
-    sec: "second",
-    minutes: "minute",
-    min: "minute",
-    hours: "hour",
-    days: "day",
-    weeks: "week",
-    months: "month",
-    quarters: "quarter",
-    years: "year",
-  };
-  return aliases[lower] ?? lower;
 }

@@ -20,7 +20,7 @@ export interface TimestampText {
 export type SpecialTimestamp = "now" | "today" | "tomorrow" | "yesterday" | "epoch";
 
 const TIMESTAMP =
-  /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6})\d*)?)?)?\s*(?:(Z|z)|([+-])(\d{1,2})(?::?(\d{2}))?(?::?(\d{2}))?|\s([A-Za-z][A-Za-z0-9_/+-]*))?$/;
+  /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?)?\s*(?:(Z|z)|([+-])(\d{1,2})(?::?(\d{2}))?(?::?(\d{2}))?|\s([A-Za-z][A-Za-z0-9_/+-]*))?$/;
 
 export function parseTimestampText(text: string): TimestampText | SpecialTimestamp | null {
   const trimmed = text.trim();
@@ -39,7 +39,8 @@ export function parseTimestampText(text: string): TimestampText | SpecialTimesta
   const minute = Number(mi ?? 0);
   const second = Number(s ?? 0);
   if (hour > 24 || minute > 59 || second > 60) return null;
-  const micros = BigInt((frac ?? "").padEnd(6, "0"));
+  // Postgres rounds input to the microsecond.
+  const micros = BigInt(Math.round(Number(`0.${frac ?? "0"}`) * 1e6));
   const localUs =
     daysFromCivil(year, month, day) * US_PER_DAY + BigInt(hour * 3600 + minute * 60 + second) * US_PER_SECOND + micros;
   let zone: TimestampText["zone"] = null;
@@ -47,7 +48,13 @@ export function parseTimestampText(text: string): TimestampText | SpecialTimesta
   else if (sign !== undefined) {
     const offset = Number(oh) * 3600 + Number(om ?? 0) * 60 + Number(os ?? 0);
     zone = { offsetSeconds: sign === "-" ? -offset : offset };
-  } else if (name !== undefined) zone = { name };
+  } else if (name !== undefined) {
+    // In a literal Postgres reads abbreviations (CET, PST) from its own table, with fixed
+    // offsets that IANA zones of the same name do not share; only full zone names are
+    // understood here.
+    if (!name.includes("/") && !["utc", "gmt", "z"].includes(name.toLowerCase())) return null;
+    zone = { name };
+  }
   return { localUs, zone };
 }
 
@@ -168,7 +175,8 @@ export function parseIntervalText(text: string): IntervalValue | null {
     us += amount * (def.us ?? 0) + (d - wholeDays) * 8.64e10;
   }
   const sign = negate ? -1 : 1;
-  return { months: sign * months, days: sign * days, us: BigInt(Math.round(sign * us)) };
+  // `+ 0` turns -0 into 0.
+  return { months: sign * months + 0, days: sign * days + 0, us: BigInt(Math.round(sign * us)) };
 }
 
 export function daysInMonth(year: number, month: number): number {

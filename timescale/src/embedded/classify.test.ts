@@ -34,14 +34,21 @@ describe("classify", () => {
     expect(await classify("SELECT set_config('role', 'x', false)", user)).toMatchObject({ kind: "refuse" });
     expect(await classify("SELECT pg_catalog.set_config($1, 'x', false)", user)).toMatchObject({ kind: "refuse" });
     expect(await classify("SELECT set_config('search_path', 'x', false)", user)).toEqual({ kind: "pass" });
+    expect(await classify("LISTEN archive", admin)).toMatchObject({ kind: "refuse", code: "0A000" });
+    expect(await classify("SELECT pg_advisory_lock(1)", admin)).toMatchObject({ kind: "refuse", code: "0A000" });
+    expect(await classify("SELECT pg_try_advisory_lock_shared(1, 2)", admin)).toMatchObject({ kind: "refuse" });
+    expect(await classify("SELECT pg_advisory_unlock_all()", admin)).toMatchObject({ kind: "refuse" });
+    expect(await classify("SELECT pg_advisory_xact_lock(1)", user)).toEqual({ kind: "pass" });
     // Words in literals or identifiers alone do not refuse anything.
     expect(await classify("SELECT 'set role x' AS role", user)).toEqual({ kind: "pass" });
   });
 
   it("rewrites COPY FROM STDIN to read the blob device, keeping every option", async () => {
-    expect(await classify('COPY "My Table" (a, "B") FROM STDIN WITH (FORMAT csv, HEADER, DELIMITER \';\')', user)).toEqual({
+    expect(
+      await classify('COPY "My Table" (a, "B") FROM STDIN WITH (FORMAT csv, HEADER, DELIMITER \';\')', user),
+    ).toEqual({
       kind: "copy-in",
-      engineSql: 'COPY "My Table" (a, "B") FROM \'/dev/blob\' WITH (FORMAT csv, HEADER, DELIMITER \';\')',
+      engineSql: "COPY \"My Table\" (a, \"B\") FROM '/dev/blob' WITH (FORMAT csv, HEADER, DELIMITER ';')",
       target: '"My Table"',
       columns: 2,
       binary: false,

@@ -6,10 +6,7 @@
 import { parse, scan } from "libpg-query";
 import { quoteIdent } from "./protocol.ts";
 
-export type Classified =
-  | { kind: "pass" }
-  | { kind: "refuse"; code: string; message: string; hint?: string }
-  | CopyIn;
+export type Classified = { kind: "pass" } | { kind: "refuse"; code: string; message: string; hint?: string } | CopyIn;
 
 export interface CopyIn {
   kind: "copy-in";
@@ -22,7 +19,13 @@ export interface CopyIn {
   binary: boolean;
 }
 
-const MAY_NEED_PARSE = /copy|role|authorization|discard|deallocate|set_config|\bdo\b/i;
+const MAY_NEED_PARSE = /copy|role|authorization|discard|deallocate|set_config|\bdo\b|advisory|listen/i;
+
+/**
+ * Session-level advisory locks belong to the one shared engine session, so they would not
+ * exclude other connections; the transaction-level ones (pg_advisory_xact_lock) do work.
+ */
+const SESSION_ADVISORY = /^pg_(try_)?advisory_(lock|unlock)(_shared|_all)?$/;
 
 const ROLE_SETTINGS = new Set(["role", "session_authorization"]);
 
@@ -48,6 +51,12 @@ function stringValue(node: Json | undefined): string | undefined {
     return constant.sval.sval;
   }
   return undefined;
+}
+
+function functionName(node: { [key: string]: Json }): string | undefined {
+  if (!Array.isArray(node.funcname)) return undefined;
+  const last = node.funcname[node.funcname.length - 1];
+  return isObject(last) && isObject(last.String) && typeof last.String.sval === "string" ? last.String.sval : undefined;
 }
 
 /** Refusal for statements that would let a connection change its role or reach other sessions. */
@@ -76,25 +85,42 @@ function refusal(type: string, node: { [key: string]: Json }, superuser: boolean
       hint: "All connections share one engine session; deallocate statements by name.",
     };
   }
+  if (type === "ListenStmt") {
+    return {
+      kind: "refuse",
+      code: "0A000",
+      message: "LISTEN is not supported by the embedded server",
+      hint: "All connections share one engine session, so notifications could reach the wrong client.",
+    };
+  }
+  const called = type === "FuncCall" ? functionName(node) : undefined;
+  if (called && SESSION_ADVISORY.test(called)) {
+    return {
+      kind: "refuse",
+      code: "0A000",
+      message: `${called}() is not supported by the embedded server`,
+      hint: "Session-level advisory locks do not exclude other connections here; use pg_advisory_xact_lock().",
+    };
+  }
   if (superuser) return undefined;
   // A non-superuser could otherwise switch the shared session back to the superuser:
   // the engine's authenticated user is the superuser, so SET SESSION AUTHORIZATION from
   // a DO block or set_config() would be allowed.
   if (type === "DoStmt") {
-    return { kind: "refuse", code: "42501", message: "DO blocks are only allowed for superusers on the embedded server" };
+    return {
+      kind: "refuse",
+      code: "42501",
+      message: "DO blocks are only allowed for superusers on the embedded server",
+    };
   }
-  if (type === "FuncCall" && Array.isArray(node.funcname)) {
-    const last = node.funcname[node.funcname.length - 1];
-    const name = isObject(last) && isObject(last.String) ? last.String.sval : undefined;
-    if (name === "set_config") {
-      const setting = Array.isArray(node.args) ? stringValue(node.args[0]) : undefined;
-      if (setting === undefined || ROLE_SETTINGS.has(setting.toLowerCase())) {
-        return {
-          kind: "refuse",
-          code: "42501",
-          message: "set_config() of role or session_authorization (or of a computed name) is not allowed",
-        };
-      }
+  if (called === "set_config") {
+    const setting = Array.isArray(node.args) ? stringValue(node.args[0]) : undefined;
+    if (setting === undefined || ROLE_SETTINGS.has(setting.toLowerCase())) {
+      return {
+        kind: "refuse",
+        code: "42501",
+        message: "set_config() of role or session_authorization (or of a computed name) is not allowed",
+      };
     }
   }
   return undefined;

@@ -62,7 +62,8 @@ export function validateEmbeddedConfig(config: EmbeddedConfig): EmbeddedConfig {
   }
   if (!config.dataDir) throw new EmbeddedError("config", "the data directory must not be empty");
   if (config.port < 0 || config.port > 65535) throw new EmbeddedError("config", `invalid port ${config.port}`);
-  if (config.idleInTransactionTimeoutMs < 1) throw new EmbeddedError("config", "the idle transaction timeout must be > 0");
+  if (config.idleInTransactionTimeoutMs < 1)
+    throw new EmbeddedError("config", "the idle transaction timeout must be > 0");
   if (config.maxConnections < 1) throw new EmbeddedError("config", "max connections must be > 0");
   if (config.copyMaxBytes < 1) throw new EmbeddedError("config", "the COPY size limit must be > 0");
   return config;

@@ -146,6 +146,14 @@ export class ClientConnection implements SessionOwner {
     if (this.closed) return EMPTY;
     try {
       const type = String.fromCharCode(msg[0] ?? 0);
+      if (this.#copy && !"dcfHSX".includes(type)) {
+        // Like Postgres: anything but copy messages during COPY FROM STDIN aborts the COPY.
+        this.#copy = undefined;
+        return await this.#refuse({
+          code: "08P01",
+          message: `unexpected message type 0x${(msg[0] ?? 0).toString(16)} during COPY from stdin`,
+        });
+      }
       switch (type) {
         case "X":
           await this.#close();
@@ -215,7 +223,7 @@ export class ClientConnection implements SessionOwner {
     if (status !== "I") return;
     this.#deps.metrics.transactionsTotal++;
     // Before the client sees ReadyForQuery: its commit must be on disk.
-    if (this.#holding) this.#deps.engine.flushWal();
+    if (this.#holding) this.#deps.metrics.walFlushesTotal += this.#deps.engine.flushWal();
     this.#release();
   }
 

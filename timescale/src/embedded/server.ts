@@ -14,7 +14,7 @@ import { EmbeddedError } from "./errors.ts";
 import { EngineLock } from "./lock.ts";
 import { EmbeddedMetrics } from "./metrics.ts";
 import { errorResponse } from "./protocol.ts";
-import { SessionSwitch } from "./session-switch.ts";
+import { SessionSwitch, SessionSwitchError } from "./session-switch.ts";
 
 /** A client that has not authenticated within this time is disconnected (like authentication_timeout). */
 const STARTUP_TIMEOUT_MS = 60_000;
@@ -42,10 +42,17 @@ export class EmbeddedServer {
   #ready: Promise<void> = new Promise(() => undefined);
   #stopping = false;
 
-  constructor(config: EmbeddedConfig, logger?: Logger) {
+  /**
+   * `onEngineFailure` is called when the WASM engine itself breaks; the engine is unusable
+   * then and the process should exit so its supervisor restarts it on the same data dir.
+   */
+  constructor(config: EmbeddedConfig, opts: { logger?: Logger; onEngineFailure?: (err: EmbeddedError) => void } = {}) {
     this.config = validateEmbeddedConfig(config);
-    this.#logger = logger ?? pino({ name: "embedded-timescale" });
-    this.#engine = new Engine(config.dataDir, this.#logger, { syncCommit: config.syncCommit });
+    this.#logger = opts.logger ?? pino({ name: "embedded-timescale" });
+    this.#engine = new Engine(config.dataDir, this.#logger, {
+      syncCommit: config.syncCommit,
+      onFailure: opts.onEngineFailure ?? (() => undefined),
+    });
     this.#sessions = new SessionSwitch(this.#engine, this.#logger);
   }
 
@@ -109,7 +116,7 @@ export class EmbeddedServer {
     } finally {
       this.#lock.release();
     }
-    this.#logger.info("stopped");
+    this.#logger.info({ metrics: this.metrics.snapshot() }, "stopped");
   }
 
   #accept(socket: net.Socket): void {
@@ -142,6 +149,27 @@ export class EmbeddedServer {
       socket.end(errorResponse({ severity: "FATAL", code, message }));
     };
 
+    const authenticated = async (clientParams: Record<string, string> | undefined) => {
+      if (!login) throw new Error("authenticated without a login role");
+      const params = clientParams ?? { user: login.name };
+      client = new ClientConnection(id, login.name, login.superuser, startupSettings(params), {
+        engine: this.#engine,
+        lock: this.#lock,
+        sessions: this.#sessions,
+        metrics: this.metrics,
+        logger: log,
+        idleInTransactionTimeoutMs: this.config.idleInTransactionTimeoutMs,
+        copyMaxBytes: this.config.copyMaxBytes,
+        send: (bytes) => socket.write(bytes),
+        end: () => socket.end(),
+      });
+      this.#clients.add(client);
+      log.debug({ user: login.name, application: params.application_name }, "authenticated");
+      const status = await client.start();
+      if (writer) await writer.write(status);
+      else socket.write(status);
+    };
+
     const serve = async () => {
       await this.#ready;
       const connection = await fromNodeSocket(socket, {
@@ -163,25 +191,17 @@ export class EmbeddedServer {
           },
         },
         onAuthenticated: async (state) => {
-          if (!login) throw new Error("authenticated without a login role");
           clearTimeout(startupTimer);
-          const params = state.clientParams ?? { user: login.name };
-          client = new ClientConnection(id, login.name, login.superuser, startupSettings(params), {
-            engine: this.#engine,
-            lock: this.#lock,
-            sessions: this.#sessions,
-            metrics: this.metrics,
-            logger: log,
-            idleInTransactionTimeoutMs: this.config.idleInTransactionTimeoutMs,
-            copyMaxBytes: this.config.copyMaxBytes,
-            send: (bytes) => socket.write(bytes),
-            end: () => socket.end(),
-          });
-          this.#clients.add(client);
-          log.debug({ user: login.name, application: params.application_name }, "authenticated");
-          const status = await client.start();
-          if (writer) await writer.write(status);
-          else socket.write(status);
+          try {
+            await authenticated(state.clientParams);
+          } catch (err) {
+            log.error({ err }, "session start failed");
+            const fields =
+              err instanceof SessionSwitchError
+                ? { ...err.fields, severity: "FATAL" as const }
+                : { severity: "FATAL" as const, code: "XX000", message: "internal error in the embedded server" };
+            socket.end(errorResponse(fields));
+          }
         },
         onMessage: async (data, state) => {
           if (!state.hasStarted) {

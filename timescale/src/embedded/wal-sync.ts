@@ -36,8 +36,9 @@ export class WalSync {
     this.#walDir = path.join(dataDir, "pg_wal");
   }
 
-  /** Flushes every WAL segment modified since its last flush; cheap when nothing was written. */
-  flush(): void {
+  /** Flushes every WAL segment modified since its last flush; cheap when nothing was written. Returns the count. */
+  flush(): number {
+    const before = this.syncs;
     for (const name of fs.readdirSync(this.#walDir)) {
       if (!/^[0-9A-F]{24}$/.test(name)) continue;
       const file = path.join(this.#walDir, name);
@@ -57,5 +58,6 @@ export class WalSync {
       this.#flushed.set(name, mtime);
       this.syncs++;
     }
+    return this.syncs - before;
   }
 }

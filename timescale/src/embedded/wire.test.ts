@@ -75,7 +75,9 @@ describe("framing", () => {
 
   it("measures multi-row INSERT throughput into a hypertable over the wire", async () => {
     const client = await connect();
-    await client.query("CREATE TABLE flows_bench (ts timestamptz NOT NULL, src inet, dst inet, bytes bigint, packets bigint)");
+    await client.query(
+      "CREATE TABLE flows_bench (ts timestamptz NOT NULL, src inet, dst inet, bytes bigint, packets bigint)",
+    );
     await client.query("SELECT create_hypertable('flows_bench', 'ts', chunk_time_interval => interval '1 hour')");
     const batch = 5000;
     const batches = 10;
@@ -84,7 +86,9 @@ describe("framing", () => {
       const values: string[] = [];
       for (let i = 0; i < batch; i++) {
         const n = b * batch + i;
-        values.push(`('2024-01-01T00:00:00Z'::timestamptz + ${n} * interval '100 ms', '10.0.${n % 256}.1', '192.168.1.${n % 200}', ${n * 10}, ${n % 50})`);
+        values.push(
+          `('2024-01-01T00:00:00Z'::timestamptz + ${n} * interval '100 ms', '10.0.${n % 256}.1', '192.168.1.${n % 200}', ${n * 10}, ${n % 50})`,
+        );
       }
       await client.query(`INSERT INTO flows_bench VALUES ${values.join(",")}`);
     }
@@ -217,7 +221,13 @@ describe("per-connection settings", () => {
     const aSettings = await a.query(
       "SELECT current_setting('TimeZone') tz, current_setting('DateStyle') ds, current_setting('search_path') sp, current_setting('statement_timeout') st, current_setting('application_name') app",
     );
-    expect(aSettings.rows[0]).toEqual({ tz: "Asia/Tokyo", ds: "SQL, DMY", sp: "pg_catalog", st: "7s", app: "client-a" });
+    expect(aSettings.rows[0]).toEqual({
+      tz: "Asia/Tokyo",
+      ds: "SQL, DMY",
+      sp: "pg_catalog",
+      st: "7s",
+      app: "client-a",
+    });
     const seenByA = await a.query("SELECT ts::text AS ts FROM public.tz_probe WHERE id = 1");
     expect(seenByA.rows[0].ts).toBe("01/01/2024 09:00:00 JST");
     const shownA = await a.query("SHOW TimeZone");
@@ -307,7 +317,9 @@ describe("extended protocol", () => {
       expect(rb.rows[0].v).toBe(`b${i}`);
     }
     const admin = await connect();
-    const before = await admin.query("SELECT count(*)::int AS n FROM pg_prepared_statements WHERE name LIKE '%:same_name'");
+    const before = await admin.query(
+      "SELECT count(*)::int AS n FROM pg_prepared_statements WHERE name LIKE '%:same_name'",
+    );
     expect(before.rows[0].n).toBe(2);
     await a.end();
     await b.end();
@@ -340,6 +352,18 @@ describe("idle transactions and dropped connections", () => {
     await sleep(200);
     expect(errors.map((e) => e.code)).toContain("25P03");
     const { rows } = await other.query("SELECT count(*)::int AS n FROM ledger WHERE client = 300");
+    expect(rows[0].n).toBe(0);
+  });
+
+  it("rolls back when a client terminates mid-transaction", async () => {
+    const leaving = await connect();
+    const other = await connect();
+    await leaving.query("BEGIN");
+    await leaving.query("INSERT INTO ledger VALUES (500, 1)");
+    await leaving.end();
+    const start = Date.now();
+    const { rows } = await other.query("SELECT count(*)::int AS n FROM ledger WHERE client = 500");
+    expect(Date.now() - start).toBeLessThan(IDLE_TX_TIMEOUT_MS);
     expect(rows[0].n).toBe(0);
   });
 

@@ -1,0 +1,166 @@
+// The writer's data-file descriptions checked against pyarrow (Arrow C++) reading the same
+// files: exact size, rows, per-column compressed sizes, null counts, min/max, field ids,
+// split offsets, zstd; plus splitting at the target size and sorting.
+import { mkdtemp, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { encodeAddress } from "../flows/ip.ts";
+import { FileObjectStore } from "../io/file-store.ts";
+import type { JsonValue } from "../json/exact-json.ts";
+import type { DataFile } from "../manifest/data-file.ts";
+import { fromBytes } from "../spec/conversions.ts";
+import { type SortOrder, UNPARTITIONED } from "../spec/partition.ts";
+import { parseTransform } from "../spec/transforms.ts";
+import type { PrimitiveType, Schema } from "../spec/types.ts";
+import { runPythonScript } from "../testing/python.ts";
+import { normalizeRows, type Row, rowsToBatch, sortRows } from "../testing/rows.ts";
+import { DataFileWriter } from "./data-file-writer.ts";
+
+const schema: Schema = {
+  schemaId: 0,
+  fields: [
+    { id: 1, name: "ts", required: true, type: "timestamptz" },
+    { id: 3, name: "addr", required: false, type: "binary" },
+    { id: 4, name: "port", required: false, type: "int" },
+    { id: 5, name: "bytes", required: false, type: "long" },
+    { id: 6, name: "rate", required: false, type: "double" },
+    { id: 7, name: "name", required: false, type: "string" },
+  ],
+};
+const byTs: SortOrder = {
+  orderId: 1,
+  fields: [{ sourceId: 1, transform: parseTransform("identity"), direction: "asc", nullOrder: "nulls-first" }],
+};
+
+function rows(n: number, shuffle: boolean): Row[] {
+  const out: Row[] = [];
+  for (let i = 0; i < n; i++) {
+    const k = shuffle ? (i * 7919) % n : i;
+    out.push({
+      ts: 1_700_000_000_000_000n + BigInt(k) * 1_000_000n,
+      addr: k % 10 === 0 ? null : encodeAddress(k % 3 ? `10.0.${k % 256}.${(k * 7) % 256}` : `2001:db8::${k.toString(16)}`),
+      port: k % 7 === 0 ? null : (k * 13) % 65536,
+      bytes: BigInt(k) * 1500n,
+      rate: k % 5 === 0 ? null : k / 3,
+      name: k % 4 === 0 ? null : `host-${k % 97}`,
+    });
+  }
+  return out;
+}
+
+interface PyFile {
+  path: string;
+  size: number;
+  rows: number;
+  row_groups: number;
+  compression: string;
+  split_offsets: number[];
+  columns: Record<string, { field_id: number; size: number; nulls: number; min: JsonValue; max: JsonValue }>;
+  data: JsonValue[];
+}
+
+let dir = "";
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "writer-"));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function write(name: string, input: Row[], opts: { target?: number; rowGroupRows?: number; sort?: SortOrder } = {}) {
+  const w = new DataFileWriter({
+    store: new FileObjectStore(),
+    schema,
+    spec: UNPARTITIONED,
+    sortOrder: opts.sort ?? byTs,
+    dataLocation: `${dir}/${name}`,
+    rowGroupRows: opts.rowGroupRows ?? 1000,
+    ...(opts.target ? { targetFileSizeBytes: opts.target } : {}),
+  });
+  // Several input batches, as the archiver streams them.
+  for (let i = 0; i < input.length; i += 700) await w.write(rowsToBatch(schema, input.slice(i, i + 700)));
+  return await w.close();
+}
+
+function boundToJson(type: PrimitiveType, b: Uint8Array | undefined): JsonValue {
+  if (!b) return null;
+  const v = fromBytes(type, b);
+  if (v instanceof Uint8Array) return Buffer.from(v).toString("hex");
+  if (typeof v === "bigint") return Number(v);
+  return v as JsonValue;
+}
+
+describe("DataFileWriter metrics against pyarrow", () => {
+  let files: DataFile[] = [];
+  let py: PyFile[] = [];
+  beforeAll(async () => {
+    files = await write("metrics", rows(5000, false), { rowGroupRows: 1000 });
+    py = (await runPythonScript("parquet_stats.py", { files: files.map((f) => f.filePath) })) as unknown as PyFile[];
+  });
+
+  it("one zstd file with field ids, exact size/rows/split offsets", async () => {
+    expect(files).toHaveLength(1);
+    const f = files[0]!;
+    const p = py[0]!;
+    expect(p.compression).toBe("ZSTD");
+    expect(f.fileSizeInBytes).toBe(p.size);
+    expect(f.fileSizeInBytes).toBe((await stat(f.filePath)).size);
+    expect(f.recordCount).toBe(p.rows);
+    expect(p.row_groups).toBe(5);
+    expect(f.splitOffsets).toEqual(p.split_offsets);
+    for (const field of schema.fields) expect(p.columns[field.name]?.field_id, field.name).toBe(field.id);
+    expect(f.sortOrderId).toBe(1);
+  });
+
+  it("column sizes, value/null counts and bounds equal what pyarrow reads", () => {
+    const f = files[0]!;
+    const p = py[0]!;
+    for (const field of schema.fields) {
+      const c = p.columns[field.name]!;
+      expect(f.columnSizes.get(field.id), `size ${field.name}`).toBe(c.size);
+      expect(f.valueCounts.get(field.id), `values ${field.name}`).toBe(5000);
+      expect(f.nullValueCounts.get(field.id), `nulls ${field.name}`).toBe(c.nulls);
+      const type = field.type as PrimitiveType;
+      expect(boundToJson(type, f.lowerBounds.get(field.id)), `min ${field.name}`).toEqual(c.min);
+      expect(boundToJson(type, f.upperBounds.get(field.id)), `max ${field.name}`).toEqual(c.max);
+    }
+    expect(f.nanValueCounts.get(6)).toBe(0);
+  });
+
+  it("pyarrow reads back exactly the rows", () => {
+    expect(sortRows(py[0]!.data)).toEqual(normalizeRows(schema, rows(5000, false)));
+  });
+});
+
+describe("DataFileWriter behaviour", () => {
+  it("splits at the target file size, rows intact", async () => {
+    const input = rows(20_000, false);
+    const files = await write("split", input, { target: 40_000, rowGroupRows: 1000 });
+    expect(files.length).toBeGreaterThan(2);
+    expect(files.reduce((s, f) => s + f.recordCount, 0)).toBe(20_000);
+    const py = (await runPythonScript("parquet_stats.py", { files: files.map((f) => f.filePath) })) as unknown as PyFile[];
+    expect(sortRows(py.flatMap((p) => p.data))).toEqual(normalizeRows(schema, input));
+    py.forEach((p, i) => {
+      expect(p.size).toBe(files[i]!.fileSizeInBytes);
+      expect(p.rows).toBe(files[i]!.recordCount);
+    });
+    // Files are consecutive time ranges (input was in order): bounds do not overlap.
+    for (let i = 1; i < files.length; i++) {
+      const prevMax = fromBytes("timestamptz", files[i - 1]!.upperBounds.get(1)!) as bigint;
+      const min = fromBytes("timestamptz", files[i]!.lowerBounds.get(1)!) as bigint;
+      expect(min > prevMax).toBe(true);
+    }
+  });
+
+  it("sorts each row group; a file is marked sorted only when it is", async () => {
+    const single = await write("sorted", rows(900, true), { rowGroupRows: 1000 });
+    const p = ((await runPythonScript("parquet_stats.py", { files: [single[0]!.filePath] })) as unknown as PyFile[])[0]!;
+    const ts = p.data.map((r) => (r as JsonValue[])[0] as number);
+    expect([...ts].sort((a, b) => a - b)).toEqual(ts);
+    expect(single[0]!.sortOrderId).toBe(1);
+    // Shuffled input over several row groups: each group sorted, the file as a whole is not.
+    const multi = await write("unsorted", rows(3000, true), { rowGroupRows: 1000 });
+    expect(multi[0]!.sortOrderId).toBeUndefined();
+  });
+});
