@@ -143,8 +143,14 @@ describe("generator -> collector -> hot tier, every column of every flow", () =>
     const status = await stack.collector.refreshHealth();
     for (const p of PROTOCOLS) {
       const streams = status.exporters.filter((e) => e.exporter === p.exporter);
-      expect(streams.reduce((n, e) => n + e.flows, 0), p.protocol).toBe(COUNT);
-      expect(streams.reduce((n, e) => n + e.gap + e.resets + e.reordered, 0), p.protocol).toBe(0);
+      expect(
+        streams.reduce((n, e) => n + e.flows, 0),
+        p.protocol,
+      ).toBe(COUNT);
+      expect(
+        streams.reduce((n, e) => n + e.gap + e.resets + e.reordered, 0),
+        p.protocol,
+      ).toBe(0);
     }
     for (const d of status.daemons) expect(d.udpDrops).toBe(0);
   });

@@ -43,3 +43,4 @@ export { type ExpireOptions, type ExpireResult, expireSnapshots, removeOrphanFil
 export { and, type Filter, inCidr, or, timeRange } from "./scan/filter.ts";
 export { planScan, type ScanManifest, type ScanPlan } from "./scan/plan.ts";
 export { loadScanManifests } from "./scan/load.ts";
+export { flowPartitionSpec, flowSortOrder, flowTableSchema } from "./flows/schema.ts";

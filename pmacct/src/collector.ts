@@ -110,6 +110,10 @@ export class Collector {
         this.log.warn({ err: (error as Error).message }, "health refresh failed"),
       );
     }, this.config.healthRefreshSeconds * 1000);
+    // A first status.json at once, so `status` works right after start.
+    await this.refreshHealth().catch((error: unknown) =>
+      this.log.warn({ err: (error as Error).message }, "health refresh failed"),
+    );
     this.vacuumTimer = setInterval(() => {
       this.vacuumStaging().catch(() => {});
     }, VACUUM_EVERY_MS);

@@ -37,8 +37,14 @@ async function up(args: readonly string[]): Promise<number> {
   const done = new Promise<void>((resolve) => {
     stopped = resolve;
   });
+  let firstSignalAt = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
+    // Under `npm start` one Ctrl-C arrives several times within milliseconds
+    // (from the terminal, then relayed by npm and tsx); only a later one is a
+    // second press.
+    if (signals > 0 && Date.now() - firstSignalAt < 1000) return;
     signals += 1;
+    if (signals === 1) firstSignalAt = Date.now();
     if (signals > 1) {
       // The exit hook still sends SIGTERM to every child.
       log.warn({ signal }, "second signal, exiting without waiting for services");

@@ -160,10 +160,16 @@ export class SupervisedProcess {
     const child = this.#child;
     if (child !== undefined && child.exitCode === null && child.signalCode === null) {
       child.kill("SIGTERM");
+      // The timer is cancelled once decided, so it does not hold the event loop open.
+      const timer = new AbortController();
       const exited = await Promise.race([
         this.#exited.then(() => true),
-        sleep(this.spec.stopTimeoutMs).then(() => false),
+        sleep(this.spec.stopTimeoutMs, undefined, { signal: timer.signal }).then(
+          () => false,
+          () => true,
+        ),
       ]);
+      timer.abort();
       if (!exited) {
         this.#log.warn({ timeoutMs: this.spec.stopTimeoutMs }, "process did not stop after sigterm, killing it");
         child.kill("SIGKILL");

@@ -241,6 +241,7 @@ describe("local stack", () => {
       "seaweedfs",
       "bucket",
       "collector",
+      "metrics",
     ]);
 
     await stack!.stop();

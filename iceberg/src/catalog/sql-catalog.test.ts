@@ -76,7 +76,10 @@ function catalogSuite(name: string, start: () => Promise<Target>): void {
         expect(name).toContain("PGlite");
         return;
       }
-      const seen = (await runPythonScript("catalog_check.py", { catalog_uri: target.sqlalchemyUrl, catalog_name: "test" })) as {
+      const seen = (await runPythonScript("catalog_check.py", {
+        catalog_uri: target.sqlalchemyUrl,
+        catalog_name: "test",
+      })) as {
         namespaces: string[][];
         tables: Record<string, string>;
       };

@@ -51,7 +51,9 @@ export class SqlCatalog implements Catalog {
 
   /** Creates the catalog tables if they do not exist (idempotent). */
   async initialize(): Promise<void> {
-    for (const stmt of SCHEMA_SQL.split(";").map((s) => s.trim()).filter((s) => s.replace(/--.*$/gm, "").trim() !== ""))
+    for (const stmt of SCHEMA_SQL.split(";")
+      .map((s) => s.trim())
+      .filter((s) => s.replace(/--.*$/gm, "").trim() !== ""))
       await this.run(stmt);
   }
 
@@ -62,12 +64,16 @@ export class SqlCatalog implements Catalog {
       if (e instanceof IcebergError) throw e;
       const code = (e as { code?: string }).code;
       // Serialization failures and connection loss are worth retrying; constraint errors are not.
-      const retryable = code === "40001" || code === "40P01" || code === "57P01" || code === "08006" || code === "08003";
+      const retryable =
+        code === "40001" || code === "40P01" || code === "57P01" || code === "08006" || code === "08003";
       throw new IcebergError("catalog", `catalog query failed: ${(e as Error).message}`, { cause: e, retryable });
     }
   }
 
-  async createNamespace(namespace: readonly string[], properties: Readonly<Record<string, string>> = {}): Promise<void> {
+  async createNamespace(
+    namespace: readonly string[],
+    properties: Readonly<Record<string, string>> = {},
+  ): Promise<void> {
     const ns = namespace.join(".");
     // PyIceberg marks a namespace without properties with exists=true.
     const props = Object.keys(properties).length === 0 ? { exists: "true" } : properties;
@@ -109,7 +115,8 @@ export class SqlCatalog implements Catalog {
       [this.name, id.namespace.join("."), id.name],
     );
     const loc = r.rows[0]?.metadata_location;
-    if (typeof loc !== "string") throw new IcebergError("no-such-table", `table ${[...id.namespace, id.name].join(".")} does not exist`);
+    if (typeof loc !== "string")
+      throw new IcebergError("no-such-table", `table ${[...id.namespace, id.name].join(".")} does not exist`);
     return loc;
   }
 

@@ -94,8 +94,14 @@ export async function pyicebergRead(
   return out as unknown as ReaderOutput;
 }
 
-export async function duckdbRead(env: Env, metadataLocation: string): Promise<{ version: string; columns: string[]; rows: JsonValue[] }> {
-  return (await runPythonScript("duckdb_read.py", { metadata_location: metadataLocation, s3: env.s3Args })) as unknown as {
+export async function duckdbRead(
+  env: Env,
+  metadataLocation: string,
+): Promise<{ version: string; columns: string[]; rows: JsonValue[] }> {
+  return (await runPythonScript("duckdb_read.py", {
+    metadata_location: metadataLocation,
+    s3: env.s3Args,
+  })) as unknown as {
     version: string;
     columns: string[];
     rows: JsonValue[];

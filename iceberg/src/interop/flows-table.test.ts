@@ -62,7 +62,10 @@ describe("flow table written by us, read by PyIceberg and DuckDB", () => {
       schema,
       location: "s3://warehouse/netflow/flows",
       spec: { specId: 0, fields: [{ sourceId: 1, fieldId: 1000, name: "ts_day", transform: parseTransform("day") }] },
-      sortOrder: { orderId: 1, fields: [{ sourceId: 1, transform: parseTransform("identity"), direction: "asc", nullOrder: "nulls-first" }] },
+      sortOrder: {
+        orderId: 1,
+        fields: [{ sourceId: 1, transform: parseTransform("identity"), direction: "asc", nullOrder: "nulls-first" }],
+      },
     });
     const snapshots: { id: bigint; rows: Row[] }[] = [];
     for (let s = 0; s < 3; s++) {
@@ -112,7 +115,12 @@ describe("flow table written by us, read by PyIceberg and DuckDB", () => {
     dayRows.sort((a, b) => ((a.ts as bigint) < (b.ts as bigint) ? -1 : 1));
     const newFiles = await writeDataFiles(env.ctx, afterDelete, [rowsToBatch(schema, dayRows)]);
     expect(newFiles).toHaveLength(1);
-    const compacted = await replaceFiles(env.ctx, id, victims.map((e) => e.dataFile.filePath), newFiles);
+    const compacted = await replaceFiles(
+      env.ctx,
+      id,
+      victims.map((e) => e.dataFile.filePath),
+      newFiles,
+    );
     expect(currentSnapshot(compacted.metadata)?.summary.operation).toBe("replace");
     const r = await pyicebergRead(env, id);
     expect(sortRows(r.rows)).toEqual(normalizeRows(schema, kept));
@@ -148,7 +156,11 @@ describe("flow table written by us, read by PyIceberg and DuckDB", () => {
     for (const f of gone) expect(await env.store.head(f)).toBeUndefined();
     const expected = normalizeRows(
       schema,
-      all.filter((row) => live.length > 0 && (row.ts as bigint) >= BigInt(Math.min(...live.map((e) => e.dataFile.partition[0] as number))) * DAY),
+      all.filter(
+        (row) =>
+          live.length > 0 &&
+          (row.ts as bigint) >= BigInt(Math.min(...live.map((e) => e.dataFile.partition[0] as number))) * DAY,
+      ),
     );
     expect(sortRows((await pyicebergRead(env, id)).rows)).toEqual(expected);
 

@@ -43,13 +43,13 @@ function rows(n: number, seed: number): Row[] {
     const tstz = -400n * 24n * HOUR + BigInt(i) * 37n * HOUR + BigInt(i * 1_234_567);
     out.push({
       b: nul ? null : i % 3 === 0,
-      i: nul ? null : (i * 7919) % 2000 - 1000,
+      i: nul ? null : ((i * 7919) % 2000) - 1000,
       l: BigInt(i) * 1_000_000_007n - 5_000_000_000n,
       f: nul ? null : (i % 50) / 4 - 3,
       d: nul ? null : i / 8 - 17.5,
       dec: nul ? null : BigInt(i * 137 - 9000),
       dt: nul ? null : i * 11 - 600,
-      t: nul ? null : BigInt(i) * 1_000_003n % (86_400n * 1_000_000n),
+      t: nul ? null : (BigInt(i) * 1_000_003n) % (86_400n * 1_000_000n),
       ts: nul ? null : tstz + 3n * HOUR,
       tstz,
       s: nul ? null : ["alpha", "beta", "gamma", "delta", "épsilon", "😀zeta", ""][i % 7]! + String(i % 5),
@@ -82,7 +82,11 @@ const inWindow = (v: bigint): boolean => v >= D - 12n * HOUR && v < D + 36n * HO
 const cases: [string, [string, number][], Filter[]][] = [
   [
     "t_year_bucket_trunc",
-    [["year", 7], ["bucket[8]", 3], ["truncate[2]", 11]],
+    [
+      ["year", 7],
+      ["bucket[8]", 3],
+      ["truncate[2]", 11],
+    ],
     [
       ["dt < '1970-01-01'", (r) => r.dt !== null && (r.dt as number) < 0],
       [`l == ${L}`, (r) => r.l === L],
@@ -91,7 +95,11 @@ const cases: [string, [string, number][], Filter[]][] = [
   ],
   [
     "t_month_bucket_trunc",
-    [["month", 9], ["bucket[4]", 12], ["truncate[10]", 2]],
+    [
+      ["month", 9],
+      ["bucket[4]", 12],
+      ["truncate[10]", 2],
+    ],
     [
       ["ts < '1969-11-15T00:00:00'", (r) => r.ts !== null && (r.ts as bigint) < -47n * 86_400_000_000n],
       [`i == ${I}`, (r) => r.i === I],
@@ -99,65 +107,97 @@ const cases: [string, [string, number][], Filter[]][] = [
   ],
   [
     "t_day_bucket_trunc",
-    [["day", 10], ["bucket[3]", 6], ["truncate[50]", 6]],
+    [
+      ["day", 10],
+      ["bucket[3]", 6],
+      ["truncate[50]", 6],
+    ],
     [[`tstz >= '${iso(D - 12n * HOUR)}' and tstz < '${iso(D + 36n * HOUR)}'`, (r) => inWindow(r.tstz as bigint)]],
   ],
   [
     "t_hour_identity_bucket",
-    [["hour", 10], ["identity", 1], ["bucket[5]", 11]],
     [
-      [`tstz < '${iso(-25n * 86_400_000_000n - 5n * HOUR)}'`, (r) => (r.tstz as bigint) < -25n * 86_400_000_000n - 5n * HOUR],
+      ["hour", 10],
+      ["identity", 1],
+      ["bucket[5]", 11],
+    ],
+    [
+      [
+        `tstz < '${iso(-25n * 86_400_000_000n - 5n * HOUR)}'`,
+        (r) => (r.tstz as bigint) < -25n * 86_400_000_000n - 5n * HOUR,
+      ],
       ["b == true", (r) => r.b === true],
       ["s == 'beta1'", (r) => r.s === "beta1"],
     ],
   ],
-  ["t_identity", [["identity", 11], ["identity", 7], ["bucket[16]", 14]], [["s == 'épsilon4'", (r) => r.s === "épsilon4"]]],
+  [
+    "t_identity",
+    [
+      ["identity", 11],
+      ["identity", 7],
+      ["bucket[16]", 14],
+    ],
+    [["s == 'épsilon4'", (r) => r.s === "épsilon4"]],
+  ],
 ];
 
 describe("all types × every transform", () => {
-  it.each(cases)("%s: PyIceberg and DuckDB return exactly our rows over two snapshots", async (name, transforms, filters) => {
-    const id = { namespace: ["types"], name };
-    await createTable(env.ctx, id, {
-      schema: allTypes,
-      location: `s3://warehouse/types/${name}`,
-      spec: {
-        specId: 0,
-        fields: transforms.map(([transform, sourceId], i) => ({
-          sourceId,
-          fieldId: 1000 + i,
-          name: `p${i}_${transform.replace(/\W/g, "")}`,
-          transform: parseTransform(transform),
-        })),
-      },
-    });
-    const first = rows(60, 0);
-    const second = rows(60, 1);
-    for (const batch of [first, second]) {
+  it.each(cases)(
+    "%s: PyIceberg and DuckDB return exactly our rows over two snapshots",
+    async (name, transforms, filters) => {
+      const id = { namespace: ["types"], name };
+      await createTable(env.ctx, id, {
+        schema: allTypes,
+        location: `s3://warehouse/types/${name}`,
+        spec: {
+          specId: 0,
+          fields: transforms.map(([transform, sourceId], i) => ({
+            sourceId,
+            fieldId: 1000 + i,
+            name: `p${i}_${transform.replace(/\W/g, "")}`,
+            transform: parseTransform(transform),
+          })),
+        },
+      });
+      const first = rows(60, 0);
+      const second = rows(60, 1);
+      for (const batch of [first, second]) {
+        const t = await loadTable(env.ctx, id);
+        const files = await writeDataFiles(env.ctx, t, [rowsToBatch(allTypes, batch)]);
+        await fastAppend(env.ctx, id, files);
+      }
       const t = await loadTable(env.ctx, id);
-      const files = await writeDataFiles(env.ctx, t, [rowsToBatch(allTypes, batch)]);
-      await fastAppend(env.ctx, id, files);
-    }
-    const t = await loadTable(env.ctx, id);
-    const firstSnap = t.metadata.snapshots[0]!.snapshotId;
-    const py = await pyicebergRead(env, id, {
-      // PyIceberg prunes with our partition values and bounds: a filter must keep exactly the matching rows.
-      reads: [{}, { snapshotId: firstSnap }, { rowFilter: "l >= 20000000000" }, ...filters.map(([f]) => ({ rowFilter: f }))],
-    });
-    const [latest, atFirst, filtered, ...byPartition] = py.results;
-    expect(latest!.columns).toEqual(allTypes.fields.map((f) => f.name));
-    expect(sortRows(latest!.rows)).toEqual(normalizeRows(allTypes, [...first, ...second]));
-    expect(sortRows(atFirst!.rows)).toEqual(normalizeRows(allTypes, first));
-    const all = [...first, ...second];
-    expect(sortRows(filtered!.rows)).toEqual(normalizeRows(allTypes, all.filter((r) => (r.l as bigint) >= 20_000_000_000n)));
-    expect(filtered!.files).toBeLessThan(latest!.files);
-    filters.forEach(([expr, pred], i) => {
-      const want = all.filter(pred);
-      expect(want.length, expr).toBeGreaterThan(0);
-      expect(sortRows(byPartition[i]!.rows), expr).toEqual(normalizeRows(allTypes, want));
-    });
-    const duck = await duckdbRead(env, t.metadataLocation);
-    expect(sortRows(duck.rows)).toEqual(normalizeRows(allTypes, all));
-  });
+      const firstSnap = t.metadata.snapshots[0]!.snapshotId;
+      const py = await pyicebergRead(env, id, {
+        // PyIceberg prunes with our partition values and bounds: a filter must keep exactly the matching rows.
+        reads: [
+          {},
+          { snapshotId: firstSnap },
+          { rowFilter: "l >= 20000000000" },
+          ...filters.map(([f]) => ({ rowFilter: f })),
+        ],
+      });
+      const [latest, atFirst, filtered, ...byPartition] = py.results;
+      expect(latest!.columns).toEqual(allTypes.fields.map((f) => f.name));
+      expect(sortRows(latest!.rows)).toEqual(normalizeRows(allTypes, [...first, ...second]));
+      expect(sortRows(atFirst!.rows)).toEqual(normalizeRows(allTypes, first));
+      const all = [...first, ...second];
+      expect(sortRows(filtered!.rows)).toEqual(
+        normalizeRows(
+          allTypes,
+          all.filter((r) => (r.l as bigint) >= 20_000_000_000n),
+        ),
+      );
+      expect(filtered!.files).toBeLessThan(latest!.files);
+      filters.forEach(([expr, pred], i) => {
+        const want = all.filter(pred);
+        expect(want.length, expr).toBeGreaterThan(0);
+        expect(sortRows(byPartition[i]!.rows), expr).toEqual(normalizeRows(allTypes, want));
+      });
+      const duck = await duckdbRead(env, t.metadataLocation);
+      expect(sortRows(duck.rows)).toEqual(normalizeRows(allTypes, all));
+    },
+  );
 });
 
 describe("interop beyond our own tables", () => {
@@ -172,7 +212,11 @@ describe("interop beyond our own tables", () => {
 
   it("a table PyIceberg created and appended to, appended to by us, still reads correctly in PyIceberg", async () => {
     const id = { namespace: ["types"], name: "from_pyiceberg" };
-    const theirs = Array.from({ length: 50 }, (_, i) => ({ id: i, s: i % 4 ? `p${i}` : null, ts: 1_700_000_000_000_000 + i * 3_600_000_000 }));
+    const theirs = Array.from({ length: 50 }, (_, i) => ({
+      id: i,
+      s: i % 4 ? `p${i}` : null,
+      ts: 1_700_000_000_000_000 + i * 3_600_000_000,
+    }));
     await runPythonScript("pyiceberg_write.py", {
       catalog_uri: env.catalogUri,
       catalog_name: CATALOG_NAME,
@@ -182,7 +226,11 @@ describe("interop beyond our own tables", () => {
       rows: theirs,
     });
     const t = await loadTable(env.ctx, id);
-    const ours: Row[] = Array.from({ length: 30 }, (_, i) => ({ id: BigInt(1000 + i), s: `us${i}`, ts: 1_700_100_000_000_000n + BigInt(i) * 60_000_000n }));
+    const ours: Row[] = Array.from({ length: 30 }, (_, i) => ({
+      id: BigInt(1000 + i),
+      s: `us${i}`,
+      ts: 1_700_100_000_000_000n + BigInt(i) * 60_000_000n,
+    }));
     const files = await writeDataFiles(env.ctx, t, [rowsToBatch(simple, ours)]);
     const after = await fastAppend(env.ctx, id, files);
     expect(after.metadata.snapshots).toHaveLength(2);
@@ -222,7 +270,10 @@ describe("interop beyond our own tables", () => {
     t = await addColumn(env.ctx, id, { name: "dst_as", type: "long", fieldId: 7 });
     expect(t.metadata.currentSchemaId).toBe(1);
     expect(t.metadata.lastColumnId).toBe(7);
-    const evolved: Schema = { schemaId: 1, fields: [...simple.fields, { id: 7, name: "dst_as", required: false, type: "long" }] };
+    const evolved: Schema = {
+      schemaId: 1,
+      fields: [...simple.fields, { id: 7, name: "dst_as", required: false, type: "long" }],
+    };
     const fresh: Row[] = [{ id: 2n, s: "b", ts: 6n, dst_as: 64512n }];
     await fastAppend(env.ctx, id, await writeDataFiles(env.ctx, t, [rowsToBatch(evolved, fresh)]));
     const py = await pyicebergRead(env, id);

@@ -18,8 +18,13 @@ export class FileObjectStore implements ObjectStore {
 
   private fail(e: unknown, location: string): never {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") throw new IcebergError("missing-file", "object does not exist", { file: location, cause: e });
-    throw new IcebergError("io", `file store error ${code ?? String(e)}`, { file: location, cause: e, retryable: true });
+    if (code === "ENOENT")
+      throw new IcebergError("missing-file", "object does not exist", { file: location, cause: e });
+    throw new IcebergError("io", `file store error ${code ?? String(e)}`, {
+      file: location,
+      cause: e,
+      retryable: true,
+    });
   }
 
   async get(location: string): Promise<Uint8Array> {

@@ -52,7 +52,8 @@ export function objectStoreSuite(name: string, target: () => SuiteTarget): void 
 
     it("list returns every object under a prefix, recursively, and nothing else", async () => {
       const { store, base } = target();
-      for (const k of ["ls/x/1", "ls/x/2", "ls/x/y/3", "ls/z/4", "lsx/5"]) await store.put(`${base}${k}`, Uint8Array.of(7));
+      for (const k of ["ls/x/1", "ls/x/2", "ls/x/y/3", "ls/z/4", "lsx/5"])
+        await store.put(`${base}${k}`, Uint8Array.of(7));
       const got = (await store.list(`${base}ls/x/`)).map((o) => o.location.slice(base.length));
       expect(got).toEqual(["ls/x/1", "ls/x/2", "ls/x/y/3"]);
       const all = (await store.list(`${base}ls/`)).map((o) => o.location.slice(base.length));

@@ -101,7 +101,8 @@ export class S3ObjectStore implements ObjectStore {
       return await r.Body.transformToByteArray();
     } catch (e) {
       // A range starting past the end is answered 416; treat it as "nothing there".
-      if ((e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 416) return new Uint8Array(0);
+      if ((e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 416)
+        return new Uint8Array(0);
       return this.fail(e, location);
     }
   }
@@ -196,7 +197,11 @@ export class S3ObjectStore implements ObjectStore {
         );
         for (const o of r.Contents ?? []) {
           if (o.Key === undefined) continue;
-          out.push({ location: `s3://${bucket}/${o.Key}`, size: o.Size ?? 0, lastModifiedMs: o.LastModified?.getTime() ?? 0 });
+          out.push({
+            location: `s3://${bucket}/${o.Key}`,
+            size: o.Size ?? 0,
+            lastModifiedMs: o.LastModified?.getTime() ?? 0,
+          });
         }
         token = r.IsTruncated ? r.NextContinuationToken : undefined;
       } while (token);

@@ -63,7 +63,10 @@ class Parser {
         return this.literal("null", null);
       default:
         if (c === "-" || (c !== undefined && c >= "0" && c <= "9")) return this.number();
-        throw new JsonSyntaxError(c === undefined ? "unexpected end of input" : `unexpected character '${c}'`, this.pos);
+        throw new JsonSyntaxError(
+          c === undefined ? "unexpected end of input" : `unexpected character '${c}'`,
+          this.pos,
+        );
     }
   }
 

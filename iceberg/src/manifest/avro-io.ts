@@ -26,7 +26,9 @@ export type AvroSchema = Record<string, unknown> | string | unknown[];
 export type AvroRecord = Record<string, unknown>;
 
 function typeFor(schema: AvroSchema): avro.Type {
-  return avro.Type.forSchema(schema as avro.Schema, { registry: { long: BigLong } as unknown as Record<string, avro.Type> });
+  return avro.Type.forSchema(schema as avro.Schema, {
+    registry: { long: BigLong } as unknown as Record<string, avro.Type>,
+  });
 }
 
 export async function encodeContainer(
@@ -39,7 +41,10 @@ export async function encodeContainer(
   for (const [k, v] of Object.entries(metadata)) meta[k] = Buffer.from(v, "utf8");
   // The header is written lazily ("auto"), after we swap in the original schema JSON below.
   const encoderOptions = { codec: "deflate", metadata: meta, writeHeader: "auto" };
-  const encoder = new avro.streams.BlockEncoder(type, encoderOptions as unknown as ConstructorParameters<typeof avro.streams.BlockEncoder>[1]);
+  const encoder = new avro.streams.BlockEncoder(
+    type,
+    encoderOptions as unknown as ConstructorParameters<typeof avro.streams.BlockEncoder>[1],
+  );
   // Overwrite the header schema with the original JSON (keeps field-id etc.).
   (encoder as unknown as { _schema: AvroSchema })._schema = schema;
   const chunks: Buffer[] = [];

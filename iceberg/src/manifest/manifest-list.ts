@@ -103,6 +103,9 @@ export async function readManifestList(store: ObjectStore, location: string): Pr
       };
     });
   } catch (e) {
-    throw new IcebergError("corrupt-metadata", `invalid manifest list: ${(e as Error).message}`, { file: location, cause: e });
+    throw new IcebergError("corrupt-metadata", `invalid manifest list: ${(e as Error).message}`, {
+      file: location,
+      cause: e,
+    });
   }
 }

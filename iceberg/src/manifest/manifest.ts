@@ -60,7 +60,10 @@ function mapToAvro(m: ReadonlyMap<number, number | Uint8Array>, asLong: boolean)
   }));
 }
 
-function partitionToAvro(fields: readonly BoundPartitionField[], values: readonly (PrimitiveValue | null)[]): AvroRecord {
+function partitionToAvro(
+  fields: readonly BoundPartitionField[],
+  values: readonly (PrimitiveValue | null)[],
+): AvroRecord {
   const out: AvroRecord = {};
   fields.forEach((f, i) => {
     const v = values[i] ?? null;
@@ -148,7 +151,11 @@ export async function writeManifest(o: WriteManifestOptions): Promise<ManifestIn
       deletedFiles++;
       deletedRows += rows;
     }
-    if (e.status !== EntryStatus.DELETED && e.sequenceNumber !== undefined && (minSeq === undefined || e.sequenceNumber < minSeq))
+    if (
+      e.status !== EntryStatus.DELETED &&
+      e.sequenceNumber !== undefined &&
+      (minSeq === undefined || e.sequenceNumber < minSeq)
+    )
       minSeq = e.sequenceNumber;
   }
   return {
@@ -162,7 +169,10 @@ export async function writeManifest(o: WriteManifestOptions): Promise<ManifestIn
     existingRows,
     deletedRows,
     minSequenceNumber: minSeq,
-    partitions: summarize(o.boundFields, o.entries.filter((e) => e.status !== EntryStatus.DELETED)),
+    partitions: summarize(
+      o.boundFields,
+      o.entries.filter((e) => e.status !== EntryStatus.DELETED),
+    ),
   };
 }
 
@@ -262,6 +272,9 @@ export async function readManifest(
       } satisfies ManifestEntry;
     });
   } catch (e) {
-    throw new IcebergError("corrupt-metadata", `invalid manifest: ${(e as Error).message}`, { file: location, cause: e });
+    throw new IcebergError("corrupt-metadata", `invalid manifest: ${(e as Error).message}`, {
+      file: location,
+      cause: e,
+    });
   }
 }

@@ -12,7 +12,8 @@ export async function loadScanManifests(
   snapshotId?: bigint,
 ): Promise<ScanManifest[]> {
   const snap = snapshotId === undefined ? currentSnapshot(m) : snapshotById(m, snapshotId);
-  if (snapshotId !== undefined && !snap) throw new IcebergError("invalid-operation", `snapshot ${snapshotId} does not exist`);
+  if (snapshotId !== undefined && !snap)
+    throw new IcebergError("invalid-operation", `snapshot ${snapshotId} does not exist`);
   const out: ScanManifest[] = [];
   for (const mf of await snapshotManifests(store, snap)) {
     const entries = await readResolvedEntries(store, m, mf);

@@ -27,10 +27,20 @@ const schema: Schema = {
   ],
 };
 const DAY = 86_400_000_000n;
-const spec: PartitionSpec = { specId: 0, fields: [{ sourceId: 1, fieldId: 1000, name: "ts_day", transform: parseTransform("day") }] };
+const spec: PartitionSpec = {
+  specId: 0,
+  fields: [{ sourceId: 1, fieldId: 1000, name: "ts_day", transform: parseTransform("day") }],
+};
 const parts = bindPartitionSpec(spec, schema);
 
-function file(name: string, day: number, ts: [bigint, bigint], addr: [string, string] | null, port: [number, number], nulls = 0): DataFile {
+function file(
+  name: string,
+  day: number,
+  ts: [bigint, bigint],
+  addr: [string, string] | null,
+  port: [number, number],
+  nulls = 0,
+): DataFile {
   return {
     content: 0,
     filePath: name,
@@ -40,11 +50,27 @@ function file(name: string, day: number, ts: [bigint, bigint], addr: [string, st
     recordCount: 10,
     fileSizeInBytes: 1000,
     columnSizes: new Map(),
-    valueCounts: new Map([[1, 10], [6, 10], [9, 10]]),
-    nullValueCounts: new Map([[1, 0], [6, addr ? nulls : 10], [9, 0]]),
+    valueCounts: new Map([
+      [1, 10],
+      [6, 10],
+      [9, 10],
+    ]),
+    nullValueCounts: new Map([
+      [1, 0],
+      [6, addr ? nulls : 10],
+      [9, 0],
+    ]),
     nanValueCounts: new Map(),
-    lowerBounds: new Map([[1, toBytes("timestamptz", ts[0])], [9, toBytes("int", port[0])], ...(addr ? [[6, encodeAddress(addr[0])] as const] : [])]),
-    upperBounds: new Map([[1, toBytes("timestamptz", ts[1])], [9, toBytes("int", port[1])], ...(addr ? [[6, encodeAddress(addr[1])] as const] : [])]),
+    lowerBounds: new Map([
+      [1, toBytes("timestamptz", ts[0])],
+      [9, toBytes("int", port[0])],
+      ...(addr ? [[6, encodeAddress(addr[0])] as const] : []),
+    ]),
+    upperBounds: new Map([
+      [1, toBytes("timestamptz", ts[1])],
+      [9, toBytes("int", port[1])],
+      ...(addr ? [[6, encodeAddress(addr[1])] as const] : []),
+    ]),
   };
 }
 
@@ -94,7 +120,10 @@ describe("planScan against real files, checked by DuckDB", () => {
       store: new FileObjectStore(),
       schema,
       spec,
-      sortOrder: { orderId: 1, fields: [{ sourceId: 1, transform: parseTransform("identity"), direction: "asc", nullOrder: "nulls-first" }] },
+      sortOrder: {
+        orderId: 1,
+        fields: [{ sourceId: 1, transform: parseTransform("identity"), direction: "asc", nullOrder: "nulls-first" }],
+      },
       dataLocation: `${dir}/data`,
       rowGroupRows: 500,
       targetFileSizeBytes: 4000,
@@ -104,7 +133,10 @@ describe("planScan against real files, checked by DuckDB", () => {
       const block = Math.floor(i / 1000);
       rows.push({
         ts: BigInt(i) * 60_000_000n,
-        src_addr: i % 17 === 0 ? null : encodeAddress(block % 2 ? `2001:db8:${block}::${i % 500}` : `10.${block}.${(i >> 4) % 256}.${i % 256}`),
+        src_addr:
+          i % 17 === 0
+            ? null
+            : encodeAddress(block % 2 ? `2001:db8:${block}::${i % 500}` : `10.${block}.${(i >> 4) % 256}.${i % 256}`),
         dst_port: (i * 31) % 1024,
       });
     }
@@ -116,7 +148,11 @@ describe("planScan against real files, checked by DuckDB", () => {
   });
 
   it.each<[string, Filter, string]>([
-    ["time range", timeRange("ts", 1_000n * 60_000_000n, 1_500n * 60_000_000n), "ts >= make_timestamp(60000000000) AND ts < make_timestamp(90000000000)"],
+    [
+      "time range",
+      timeRange("ts", 1_000n * 60_000_000n, 1_500n * 60_000_000n),
+      "ts >= make_timestamp(60000000000) AND ts < make_timestamp(90000000000)",
+    ],
     ["IPv4 /16", inCidr("src_addr", "10.2.0.0/16"), "src_addr BETWEEN from_hex('$lo') AND from_hex('$hi')"],
     ["IPv6 /48", inCidr("src_addr", "2001:db8:3::/48"), "src_addr BETWEEN from_hex('$lo') AND from_hex('$hi')"],
   ])("%s: skipped files hold no matching row; kept files hold them all", async (_n, filter, sqlTemplate) => {
@@ -125,7 +161,9 @@ describe("planScan against real files, checked by DuckDB", () => {
     expect(plan.skippedFiles).toBeGreaterThan(0);
     let sql = sqlTemplate;
     if (filter.op === "range" && filter.min instanceof Uint8Array && filter.max instanceof Uint8Array) {
-      sql = sql.replace("$lo", Buffer.from(filter.min).toString("hex")).replace("$hi", Buffer.from(filter.max).toString("hex"));
+      sql = sql
+        .replace("$lo", Buffer.from(filter.min).toString("hex"))
+        .replace("$hi", Buffer.from(filter.max).toString("hex"));
     }
     const db = await DuckDBInstance.create(":memory:");
     const con = await db.connect();

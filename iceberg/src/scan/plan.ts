@@ -82,8 +82,7 @@ function evaluate(f: Filter, file: DataFile, parts: readonly BoundPartitionField
   if (f.op === "is-null") return nullCount === 0 ? "skip" : "maybe";
   if (allNull) return "skip"; // every remaining predicate needs a non-null value
   if (f.op === "not-null") return "maybe";
-  const [min, max, maxExclusive] =
-    f.op === "eq" ? [f.value, f.value, false] : [f.min, f.max, f.maxExclusive ?? false];
+  const [min, max, maxExclusive] = f.op === "eq" ? [f.value, f.value, false] : [f.min, f.max, f.maxExclusive ?? false];
   if (boundsExclude(file, field.id, type, min, max, maxExclusive)) return "skip";
   for (let i = 0; i < parts.length; i++) {
     const p = parts[i]!;

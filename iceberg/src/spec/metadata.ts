@@ -73,7 +73,8 @@ export function defaultSpec(m: TableMetadata): PartitionSpec {
 
 export function defaultSortOrder(m: TableMetadata): SortOrder {
   const s = m.sortOrders.find((x) => x.orderId === m.defaultSortOrderId);
-  if (!s) throw new IcebergError("corrupt-metadata", `default-sort-order-id ${m.defaultSortOrderId} not in sort-orders`);
+  if (!s)
+    throw new IcebergError("corrupt-metadata", `default-sort-order-id ${m.defaultSortOrderId} not in sort-orders`);
   return s;
 }
 
@@ -157,7 +158,10 @@ export function metadataFromJson(text: string, file: string): TableMetadata {
   try {
     const snapshots = r.arr(o.snapshots ?? [], "snapshots").map((s) => r.snapshot(s));
     const currentSnapshotId = o["current-snapshot-id"];
-    const cur = currentSnapshotId === undefined || currentSnapshotId === null ? -1n : r.long(currentSnapshotId, "current-snapshot-id");
+    const cur =
+      currentSnapshotId === undefined || currentSnapshotId === null
+        ? -1n
+        : r.long(currentSnapshotId, "current-snapshot-id");
     const m: TableMetadata = {
       formatVersion: 2,
       tableUuid: r.str(o["table-uuid"], "table-uuid"),
@@ -175,11 +179,17 @@ export function metadataFromJson(text: string, file: string): TableMetadata {
       snapshots,
       snapshotLog: r.arr(o["snapshot-log"] ?? [], "snapshot-log").map((e) => {
         const x = r.obj(e, "snapshot-log entry");
-        return { timestampMs: r.int(x["timestamp-ms"], "timestamp-ms"), snapshotId: r.long(x["snapshot-id"], "snapshot-id") };
+        return {
+          timestampMs: r.int(x["timestamp-ms"], "timestamp-ms"),
+          snapshotId: r.long(x["snapshot-id"], "snapshot-id"),
+        };
       }),
       metadataLog: r.arr(o["metadata-log"] ?? [], "metadata-log").map((e) => {
         const x = r.obj(e, "metadata-log entry");
-        return { timestampMs: r.int(x["timestamp-ms"], "timestamp-ms"), metadataFile: r.str(x["metadata-file"], "metadata-file") };
+        return {
+          timestampMs: r.int(x["timestamp-ms"], "timestamp-ms"),
+          metadataFile: r.str(x["metadata-file"], "metadata-file"),
+        };
       }),
       sortOrders: r.arr(o["sort-orders"], "sort-orders").map(sortOrderFromJson),
       defaultSortOrderId: r.int(o["default-sort-order-id"], "default-sort-order-id"),
@@ -211,7 +221,8 @@ class Reader {
     throw new IcebergError("corrupt-metadata", msg, { file: this.file });
   }
   obj(v: JsonValue | undefined, what: string): JsonObject {
-    if (v === null || v === undefined || typeof v !== "object" || Array.isArray(v)) this.fail(`${what} must be an object`);
+    if (v === null || v === undefined || typeof v !== "object" || Array.isArray(v))
+      this.fail(`${what} must be an object`);
     return v;
   }
   arr(v: JsonValue | undefined, what: string): JsonValue[] {

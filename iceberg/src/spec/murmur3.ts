@@ -6,7 +6,7 @@ export function murmur3_32(data: Uint8Array, seed = 0): number {
   const len = data.length;
   const blocks = len & ~3;
   for (let i = 0; i < blocks; i += 4) {
-    let k = (data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24)) | 0;
+    let k = data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24) | 0;
     k = Math.imul(k, c1);
     k = (k << 15) | (k >>> 17);
     k = Math.imul(k, c2);

@@ -45,7 +45,8 @@ export function bindPartitionSpec(spec: PartitionSpec, schema: Schema): BoundPar
   const byId = indexById(schema.fields);
   return spec.fields.map((f) => {
     const src = byId.get(f.sourceId);
-    if (!src) throw new IcebergError("invalid-spec", `partition field ${f.name}: source id ${f.sourceId} not in schema`);
+    if (!src)
+      throw new IcebergError("invalid-spec", `partition field ${f.name}: source id ${f.sourceId} not in schema`);
     if (!isPrimitive(src.type))
       throw new IcebergError("invalid-spec", `partition field ${f.name}: source ${src.name} is not primitive`);
     return { ...f, sourceType: src.type, resultType: resultType(f.transform, src.type) };
@@ -65,7 +66,8 @@ export function partitionSpecToJson(s: PartitionSpec): JsonObject {
 }
 
 function num(v: JsonValue | undefined, what: string): number {
-  if (typeof v !== "number" || !Number.isInteger(v)) throw new IcebergError("invalid-spec", `${what} must be an integer`);
+  if (typeof v !== "number" || !Number.isInteger(v))
+    throw new IcebergError("invalid-spec", `${what} must be an integer`);
   return v;
 }
 
@@ -121,7 +123,12 @@ export function sortOrderFromJson(v: JsonValue): SortOrder {
       if (nullOrder !== "nulls-first" && nullOrder !== "nulls-last")
         throw new IcebergError("invalid-spec", "invalid null order");
       if (typeof f.transform !== "string") throw new IcebergError("invalid-spec", "sort field needs a transform");
-      return { transform: parseTransform(f.transform), sourceId: num(f["source-id"], "source-id"), direction, nullOrder };
+      return {
+        transform: parseTransform(f.transform),
+        sourceId: num(f["source-id"], "source-id"),
+        direction,
+        nullOrder,
+      };
     }),
   };
 }

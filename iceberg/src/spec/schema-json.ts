@@ -22,7 +22,12 @@ export function typeToJson(t: IcebergType): JsonValue {
     case "struct":
       return { type: "struct", fields: t.fields.map(fieldToJson) };
     case "list":
-      return { type: "list", "element-id": t.elementId, element: typeToJson(t.element), "element-required": t.elementRequired };
+      return {
+        type: "list",
+        "element-id": t.elementId,
+        element: typeToJson(t.element),
+        "element-required": t.elementRequired,
+      };
     case "map":
       return {
         type: "map",

@@ -80,7 +80,7 @@ const MICROS_PER_DAY = 86_400_000_000n;
 
 function floorDiv(a: bigint, b: bigint): bigint {
   const q = a / b;
-  return (a % b !== 0n && a < 0n !== b < 0n) ? q - 1n : q;
+  return a % b !== 0n && a < 0n !== b < 0n ? q - 1n : q;
 }
 
 /** Days since epoch → [year, month(1-12), day] in the proleptic Gregorian calendar. */

@@ -124,7 +124,8 @@ export function indexById(fields: readonly NestedField[]): Map<number, NestedFie
   const visit = (t: IcebergType, path: string): void => {
     if (isPrimitive(t)) return;
     if (t.type === "struct") for (const f of t.fields) add({ ...f, name: `${path}.${f.name}` });
-    else if (t.type === "list") add({ id: t.elementId, name: `${path}.element`, required: t.elementRequired, type: t.element });
+    else if (t.type === "list")
+      add({ id: t.elementId, name: `${path}.element`, required: t.elementRequired, type: t.element });
     else {
       add({ id: t.keyId, name: `${path}.key`, required: true, type: t.key });
       add({ id: t.valueId, name: `${path}.value`, required: t.valueRequired, type: t.value });

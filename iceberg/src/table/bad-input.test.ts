@@ -67,7 +67,10 @@ describe("bad input", () => {
     const { id, committed } = await tableWithData("v9");
     const text = new TextDecoder().decode(await ctx.store.get(committed.metadataLocation));
     await writeFile(new URL(committed.metadataLocation), text.replace('"format-version": 2', '"format-version": 9'));
-    await expect(loadTable(ctx, id)).rejects.toMatchObject({ kind: "unsupported-format-version", file: committed.metadataLocation });
+    await expect(loadTable(ctx, id)).rejects.toMatchObject({
+      kind: "unsupported-format-version",
+      file: committed.metadataLocation,
+    });
   });
 
   it("corrupt manifest list and missing manifest name the file; nothing is committed", async () => {
@@ -81,7 +84,9 @@ describe("bad input", () => {
     const { id: id2, committed: c2 } = await tableWithData("nomanifest");
     const entries = await liveEntries(ctx.store, c2.metadata, currentSnapshot(c2.metadata));
     expect(entries).toHaveLength(1);
-    const manifests = (await ctx.store.list(`file://${dir}/nomanifest/metadata/`)).filter((o) => o.location.endsWith("-m0.avro"));
+    const manifests = (await ctx.store.list(`file://${dir}/nomanifest/metadata/`)).filter((o) =>
+      o.location.endsWith("-m0.avro"),
+    );
     await rm(new URL(manifests[0]!.location));
     const e = await liveEntries(ctx.store, c2.metadata, currentSnapshot(c2.metadata)).catch((x: unknown) => x);
     expect(e).toMatchObject({ kind: "missing-file", file: manifests[0]!.location });
@@ -104,17 +109,25 @@ describe("bad input", () => {
         { id: 1, name: "b", required: false, type: "string" },
       ],
     };
-    await expect(createTable(ctx, { namespace: ["ns"], name: "dup" }, { schema: dup, location: `file://${dir}/dup` })).rejects.toMatchObject({
+    await expect(
+      createTable(ctx, { namespace: ["ns"], name: "dup" }, { schema: dup, location: `file://${dir}/dup` }),
+    ).rejects.toMatchObject({
       kind: "invalid-schema",
     });
-    await expect(ctx.catalog.loadTable({ namespace: ["ns"], name: "dup" })).rejects.toMatchObject({ kind: "no-such-table" });
+    await expect(ctx.catalog.loadTable({ namespace: ["ns"], name: "dup" })).rejects.toMatchObject({
+      kind: "no-such-table",
+    });
   });
 
   it("rows that break the schema are refused by the writer", async () => {
     const { committed } = await tableWithData("nulls");
     const other: Schema = { schemaId: 0, fields: [{ id: 1, name: "x", required: false, type: "long" }] };
-    await expect(writeDataFiles(ctx, committed, [rowsToBatch(other, [{ x: null }])])).rejects.toMatchObject({ kind: "invalid-data" });
+    await expect(writeDataFiles(ctx, committed, [rowsToBatch(other, [{ x: null }])])).rejects.toMatchObject({
+      kind: "invalid-data",
+    });
     const wrongType: Schema = { schemaId: 0, fields: [{ id: 1, name: "x", required: true, type: "int" }] };
-    await expect(writeDataFiles(ctx, committed, [rowsToBatch(wrongType, [{ x: 1 }])])).rejects.toMatchObject({ kind: "invalid-data" });
+    await expect(writeDataFiles(ctx, committed, [rowsToBatch(wrongType, [{ x: 1 }])])).rejects.toMatchObject({
+      kind: "invalid-data",
+    });
   });
 });

@@ -56,10 +56,15 @@ export async function readResolvedEntries(
 }
 
 /** Every live (ADDED or EXISTING) data file of a snapshot. */
-export async function liveEntries(store: ObjectStore, m: TableMetadata, s: Snapshot | undefined): Promise<ResolvedEntry[]> {
+export async function liveEntries(
+  store: ObjectStore,
+  m: TableMetadata,
+  s: Snapshot | undefined,
+): Promise<ResolvedEntry[]> {
   const out: ResolvedEntry[] = [];
   for (const mf of await snapshotManifests(store, s)) {
-    if (mf.content !== 0) throw new IcebergError("corrupt-metadata", "delete manifests are not supported", { file: mf.manifestPath });
+    if (mf.content !== 0)
+      throw new IcebergError("corrupt-metadata", "delete manifests are not supported", { file: mf.manifestPath });
     for (const e of await readResolvedEntries(store, m, mf)) if (e.status !== EntryStatus.DELETED) out.push(e);
   }
   return out;

@@ -35,7 +35,12 @@ async function reachable(store: ObjectStore, m: TableMetadata, snaps: readonly S
       out.add(mf.manifestPath);
       if (seenManifests.has(mf.manifestPath)) continue;
       seenManifests.add(mf.manifestPath);
-      for (const e of await readManifest(store, mf.manifestPath, boundFieldsFor(m, mf.partitionSpecId), mf.partitionSpecId))
+      for (const e of await readManifest(
+        store,
+        mf.manifestPath,
+        boundFieldsFor(m, mf.partitionSpecId),
+        mf.partitionSpecId,
+      ))
         out.add(e.dataFile.filePath);
     }
   }

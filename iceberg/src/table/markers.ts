@@ -13,5 +13,8 @@ export async function writeCommitMarker(
   metadataLocation: string,
 ): Promise<void> {
   const body = stringifyJson({ "metadata-location": metadataLocation, version, "committed-at-ms": Date.now() }, 2);
-  await store.put(`${markerPrefix(tableLocation)}${String(version).padStart(10, "0")}.json`, new TextEncoder().encode(body));
+  await store.put(
+    `${markerPrefix(tableLocation)}${String(version).padStart(10, "0")}.json`,
+    new TextEncoder().encode(body),
+  );
 }

@@ -58,7 +58,14 @@ export async function fastAppend(
         ctx.store,
         base.metadata,
         base.metadataLocation,
-        { operation: "append", snapshotId, manifests, added: files, removed: [], ...(options.summary ? { extraSummary: options.summary } : {}) },
+        {
+          operation: "append",
+          snapshotId,
+          manifests,
+          added: files,
+          removed: [],
+          ...(options.summary ? { extraSummary: options.summary } : {}),
+        },
         attempt,
       );
       return { metadata, attemptFiles: [manifestList] };
@@ -161,7 +168,10 @@ export async function replaceFiles(
       const found = new Set(r.removed.map((f) => f.filePath));
       const missing = removePaths.filter((p) => !found.has(p));
       if (missing.length > 0)
-        throw new IcebergError("invalid-operation", `files to replace are no longer in the table: ${missing.join(", ")}`);
+        throw new IcebergError(
+          "invalid-operation",
+          `files to replace are no longer in the table: ${missing.join(", ")}`,
+        );
       const addedRows = add.reduce((s, f) => s + f.recordCount, 0);
       const removedRows = r.removed.reduce((s, f) => s + f.recordCount, 0);
       if (addedRows !== removedRows)
@@ -209,8 +219,17 @@ export async function addColumn(
       const fieldId = column.fieldId ?? m.lastColumnId + 1;
       if (fieldId <= m.lastColumnId && m.schemas.some((s) => indexById(s.fields).has(fieldId)))
         throw new IcebergError("invalid-schema", `field id ${fieldId} was used before and cannot be reused`);
-      const field: NestedField = { id: fieldId, name: column.name, required: false, type: column.type, ...(column.doc ? { doc: column.doc } : {}) };
-      const newSchema = { schemaId: Math.max(...m.schemas.map((s) => s.schemaId)) + 1, fields: [...schema.fields, field] };
+      const field: NestedField = {
+        id: fieldId,
+        name: column.name,
+        required: false,
+        type: column.type,
+        ...(column.doc ? { doc: column.doc } : {}),
+      };
+      const newSchema = {
+        schemaId: Math.max(...m.schemas.map((s) => s.schemaId)) + 1,
+        fields: [...schema.fields, field],
+      };
       const lastColumnId = Math.max(m.lastColumnId, validateSchema(newSchema));
       const now = Math.max(Date.now(), m.lastUpdatedMs + 1);
       const metadata: TableMetadata = {
@@ -226,4 +245,3 @@ export async function addColumn(
     options,
   );
 }
-

@@ -19,11 +19,16 @@ export async function lastCommittedMetadata(ctx: TableContext, tableLocation: st
   if (!last) throw new IcebergError("missing-file", "no commit marker found", { file: prefix });
   const doc = parseJson(new TextDecoder().decode(await ctx.store.get(last.location)));
   const loc = doc && typeof doc === "object" && !Array.isArray(doc) ? doc["metadata-location"] : undefined;
-  if (typeof loc !== "string") throw new IcebergError("corrupt-metadata", "commit marker has no metadata-location", { file: last.location });
+  if (typeof loc !== "string")
+    throw new IcebergError("corrupt-metadata", "commit marker has no metadata-location", { file: last.location });
   return loc;
 }
 
-export async function registerFromMarkers(ctx: TableContext, id: TableIdentifier, tableLocation: string): Promise<LoadedTable> {
+export async function registerFromMarkers(
+  ctx: TableContext,
+  id: TableIdentifier,
+  tableLocation: string,
+): Promise<LoadedTable> {
   const metadataLocation = await lastCommittedMetadata(ctx, tableLocation);
   // Validate before registering: the file must exist and parse.
   const metadata = await readMetadata(ctx.store, metadataLocation);

@@ -4,7 +4,13 @@ import type { ObjectStore } from "../io/object-store.ts";
 import type { DataFile } from "../manifest/data-file.ts";
 import { EntryStatus, type ManifestEntry, type ManifestInfo, writeManifest } from "../manifest/manifest.ts";
 import { type ManifestFile, writeManifestList } from "../manifest/manifest-list.ts";
-import { currentSchema, currentSnapshot, type Snapshot, type SnapshotOperation, type TableMetadata } from "../spec/metadata.ts";
+import {
+  currentSchema,
+  currentSnapshot,
+  type Snapshot,
+  type SnapshotOperation,
+  type TableMetadata,
+} from "../spec/metadata.ts";
 import { boundFieldsFor } from "./entries.ts";
 
 export function manifestLocation(m: TableMetadata): string {
@@ -120,13 +126,19 @@ export async function commitSnapshot(
       currentSnapshotId: snapshot.snapshotId,
       snapshots: [...base.snapshots, snapshot],
       snapshotLog: [...base.snapshotLog, { timestampMs: now, snapshotId: snapshot.snapshotId }],
-      metadataLog: [...base.metadataLog, { timestampMs: base.lastUpdatedMs, metadataFile: baseLocation }].slice(-maxLog),
+      metadataLog: [...base.metadataLog, { timestampMs: base.lastUpdatedMs, metadataFile: baseLocation }].slice(
+        -maxLog,
+      ),
       refs: { ...base.refs, main: { snapshotId: snapshot.snapshotId, type: "branch" } },
     },
   };
 }
 
-function summarize(change: SnapshotChange, manifests: readonly ManifestFile[], parent: Snapshot | undefined): Snapshot["summary"] {
+function summarize(
+  change: SnapshotChange,
+  manifests: readonly ManifestFile[],
+  parent: Snapshot | undefined,
+): Snapshot["summary"] {
   const sum = (fs: readonly DataFile[], f: (d: DataFile) => number): number => fs.reduce((s, d) => s + f(d), 0);
   let totalFiles = 0;
   let totalRows = 0n;
@@ -136,7 +148,10 @@ function summarize(change: SnapshotChange, manifests: readonly ManifestFile[], p
   }
   const out: Record<string, string> = { operation: change.operation };
   const partitions = new Set(
-    [...change.added, ...change.removed].map((f) => `${f.specId}/${f.partition.map((v) => (v instanceof Uint8Array ? Buffer.from(v).toString("hex") : String(v))).join("/")}`),
+    [...change.added, ...change.removed].map(
+      (f) =>
+        `${f.specId}/${f.partition.map((v) => (v instanceof Uint8Array ? Buffer.from(v).toString("hex") : String(v))).join("/")}`,
+    ),
   );
   if (change.added.length > 0) {
     out["added-data-files"] = String(change.added.length);
@@ -154,7 +169,9 @@ function summarize(change: SnapshotChange, manifests: readonly ManifestFile[], p
   const parentSize = parent?.summary["total-files-size"];
   if (parentSize !== undefined || !parent) {
     const size =
-      Number(parentSize ?? 0) + sum(change.added, (d) => d.fileSizeInBytes) - sum(change.removed, (d) => d.fileSizeInBytes);
+      Number(parentSize ?? 0) +
+      sum(change.added, (d) => d.fileSizeInBytes) -
+      sum(change.removed, (d) => d.fileSizeInBytes);
     out["total-files-size"] = String(size);
   }
   out["total-delete-files"] = "0";

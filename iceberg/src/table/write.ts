@@ -9,7 +9,8 @@ export type WriteOptions = Pick<DataFileWriterOptions, "targetFileSizeBytes" | "
 
 export function tableWriter(ctx: TableContext, table: LoadedTable, options: WriteOptions = {}): DataFileWriter {
   const m = table.metadata;
-  const target = options.targetFileSizeBytes ?? Number(m.properties["write.target-file-size-bytes"] ?? 256 * 1024 * 1024);
+  const target =
+    options.targetFileSizeBytes ?? Number(m.properties["write.target-file-size-bytes"] ?? 256 * 1024 * 1024);
   return new DataFileWriter({
     store: ctx.store,
     schema: currentSchema(m),

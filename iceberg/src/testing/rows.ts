@@ -40,7 +40,9 @@ function columnOf(type: PrimitiveType, values: (PrimitiveValue | null)[]): Colum
         offsets[i + 1] = offsets[i]! + b.length;
       });
       const bytes = new Uint8Array(offsets[n]!);
-      enc.forEach((b, i) => bytes.set(b, offsets[i]!));
+      enc.forEach((b, i) => {
+        bytes.set(b, offsets[i]!);
+      });
       return { ...base, values: null, offsets, bytes };
     }
   }
@@ -74,7 +76,10 @@ export function rowsToBatch(schema: Schema, rows: readonly Row[]): A.RecordBatch
       f.name,
     ),
   );
-  return new A.RecordBatch(s, A.makeData({ type: new A.Struct(s.fields), length: rows.length, nullCount: 0, children }));
+  return new A.RecordBatch(
+    s,
+    A.makeData({ type: new A.Struct(s.fields), length: rows.length, nullCount: 0, children }),
+  );
 }
 
 function normalizeValue(type: PrimitiveType, v: PrimitiveValue | null): JsonValue {

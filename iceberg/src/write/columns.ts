@@ -7,9 +7,9 @@
  */
 import * as A from "apache-arrow";
 import { IcebergError } from "../errors.ts";
-import { compareBytes } from "../spec/conversions.ts";
 import type { PrimitiveType, PrimitiveValue } from "../spec/types.ts";
 import { arrowType } from "./arrow-schema.ts";
+import { compareI64, i64Words } from "./i64.ts";
 
 type Fixed = Int32Array | BigInt64Array | Float32Array | Float64Array | Uint8Array | Uint32Array;
 
@@ -84,26 +84,82 @@ export function fromArrow(data: A.Data, type: PrimitiveType, column: string): Co
   switch (k) {
     case "i32":
       if (!(data.values instanceof Int32Array)) bad();
-      return { type, length: n, values: (data.values as Int32Array).subarray(off, off + n), stride: 1, offsets: null, bytes: null, valid };
+      return {
+        type,
+        length: n,
+        values: (data.values as Int32Array).subarray(off, off + n),
+        stride: 1,
+        offsets: null,
+        bytes: null,
+        valid,
+      };
     case "i64":
       if (!(data.values instanceof BigInt64Array)) bad();
-      return { type, length: n, values: (data.values as BigInt64Array).subarray(off, off + n), stride: 1, offsets: null, bytes: null, valid };
+      return {
+        type,
+        length: n,
+        values: (data.values as BigInt64Array).subarray(off, off + n),
+        stride: 1,
+        offsets: null,
+        bytes: null,
+        valid,
+      };
     case "f32":
       if (!(data.values instanceof Float32Array)) bad();
-      return { type, length: n, values: (data.values as Float32Array).subarray(off, off + n), stride: 1, offsets: null, bytes: null, valid };
+      return {
+        type,
+        length: n,
+        values: (data.values as Float32Array).subarray(off, off + n),
+        stride: 1,
+        offsets: null,
+        bytes: null,
+        valid,
+      };
     case "f64":
       if (!(data.values instanceof Float64Array)) bad();
-      return { type, length: n, values: (data.values as Float64Array).subarray(off, off + n), stride: 1, offsets: null, bytes: null, valid };
+      return {
+        type,
+        length: n,
+        values: (data.values as Float64Array).subarray(off, off + n),
+        stride: 1,
+        offsets: null,
+        bytes: null,
+        valid,
+      };
     case "bool":
       if (t.typeId !== A.Type.Bool) bad();
-      return { type, length: n, values: unpackBits(data.values as Uint8Array, off, n), stride: 1, offsets: null, bytes: null, valid };
+      return {
+        type,
+        length: n,
+        values: unpackBits(data.values as Uint8Array, off, n),
+        stride: 1,
+        offsets: null,
+        bytes: null,
+        valid,
+      };
     case "dec":
       if (t.typeId !== A.Type.Decimal || (t as A.Decimal).bitWidth !== 128) bad();
-      return { type, length: n, values: (data.values as Uint32Array).subarray(off * 4, (off + n) * 4), stride: 4, offsets: null, bytes: null, valid };
+      return {
+        type,
+        length: n,
+        values: (data.values as Uint32Array).subarray(off * 4, (off + n) * 4),
+        stride: 4,
+        offsets: null,
+        bytes: null,
+        valid,
+      };
     case "fixed": {
       const w = fixedWidth(type);
       if (t.typeId !== A.Type.FixedSizeBinary || (t as A.FixedSizeBinary).byteWidth !== w) bad();
-      return { type, length: n, values: (data.values as Uint8Array).subarray(off * w, (off + n) * w), stride: w, offsets: null, bytes: null, valid };
+      return {
+        type,
+        length: n,
+        values: (data.values as Uint8Array).subarray(off * w, (off + n) * w),
+        stride: w,
+        offsets: null,
+        bytes: null,
+        valid,
+      };
     }
     case "var": {
       if (t.typeId !== A.Type.Utf8 && t.typeId !== A.Type.Binary) bad();
@@ -111,7 +167,15 @@ export function fromArrow(data: A.Data, type: PrimitiveType, column: string): Co
       const base = o[off]!;
       const offsets = new Int32Array(n + 1);
       for (let i = 0; i <= n; i++) offsets[i] = o[off + i]! - base;
-      return { type, length: n, values: null, stride: 1, offsets, bytes: (data.values as Uint8Array).subarray(base, o[off + n]!), valid };
+      return {
+        type,
+        length: n,
+        values: null,
+        stride: 1,
+        offsets,
+        bytes: (data.values as Uint8Array).subarray(base, o[off + n]!),
+        valid,
+      };
     }
   }
 }
@@ -123,7 +187,8 @@ export function toArrow(c: Column, column: string): A.Data {
   if (c.valid) for (let i = 0; i < c.length; i++) nullCount += 1 - c.valid[i]!;
   const common = { length: c.length, nullCount, ...(nullBitmap ? { nullBitmap } : {}) };
   if (c.offsets) return A.makeData({ ...common, type: type as A.Binary, valueOffsets: c.offsets, data: c.bytes! });
-  if (c.type === "boolean") return A.makeData({ ...common, type: type as A.Bool, data: packBits(c.values as Uint8Array) });
+  if (c.type === "boolean")
+    return A.makeData({ ...common, type: type as A.Bool, data: packBits(c.values as Uint8Array) });
   if (type instanceof A.FixedSizeBinary) return A.makeData({ ...common, type, data: c.values as Uint8Array });
   if (type instanceof A.Decimal) return A.makeData({ ...common, type, data: c.values as Uint32Array });
   // Int32/Int64/Float/Date/Time/Timestamp: the typed array already has Arrow's physical layout.
@@ -283,19 +348,27 @@ export function columnStats(c: Column): ColumnStats {
       }
       return { valueCount: n, nullCount: nulls, nanCount: undefined, min, max };
     }
-    let minV: Uint8Array | undefined;
-    let maxV: Uint8Array | undefined;
+    // Compare in place (no subarray per row): offsets for var-width, stride for fixed.
+    const bytes = k === "var" ? c.bytes! : (c.values as Uint8Array);
+    const offs = c.offsets;
+    const w = c.stride;
+    const start = (i: number): number => (offs ? offs[i]! : i * w);
+    const end = (i: number): number => (offs ? offs[i + 1]! : (i + 1) * w);
+    const cmp = (i: number, j: number): number => {
+      let a = start(i);
+      const ae = end(i);
+      let b = start(j);
+      const be = end(j);
+      for (; a < ae && b < be; a++, b++) {
+        const d = bytes[a]! - bytes[b]!;
+        if (d !== 0) return d;
+      }
+      return ae - a - (be - b);
+    };
     for (let i = 0; i < n; i++) {
       if (valid && !valid[i]) continue;
-      const b = k === "var" ? c.bytes!.subarray(c.offsets![i]!, c.offsets![i + 1]!) : (c.values as Uint8Array).subarray(i * c.stride, (i + 1) * c.stride);
-      if (minV === undefined || compareBytes(b, minV) < 0) {
-        minV = b;
-        minI = i;
-      }
-      if (maxV === undefined || compareBytes(b, maxV) > 0) {
-        maxV = b;
-        maxI = i;
-      }
+      if (minI < 0 || cmp(i, minI) < 0) minI = i;
+      if (maxI < 0 || cmp(i, maxI) > 0) maxI = i;
     }
     // Strings order by UTF-8 bytes, which is what compareBytes on the encoded bytes gives.
     return {
@@ -306,6 +379,24 @@ export function columnStats(c: Column): ColumnStats {
       max: maxI < 0 ? undefined : (valueAt(c, maxI) ?? undefined),
     };
   }
+  if (k === "i64") {
+    const words = i64Words(c.values as BigInt64Array);
+    let minI = -1;
+    let maxI = -1;
+    for (let i = 0; i < n; i++) {
+      if (valid && !valid[i]) continue;
+      if (minI < 0 || compareI64(words, i, minI) < 0) minI = i;
+      if (maxI < 0 || compareI64(words, i, maxI) > 0) maxI = i;
+    }
+    const vals = c.values as BigInt64Array;
+    return {
+      valueCount: n,
+      nullCount: nulls,
+      nanCount: undefined,
+      min: minI < 0 ? undefined : vals[minI]!,
+      max: maxI < 0 ? undefined : vals[maxI]!,
+    };
+  }
   const v = c.values!;
   let nans = 0;
   let min: number | bigint | undefined;
@@ -313,7 +404,7 @@ export function columnStats(c: Column): ColumnStats {
   for (let i = 0; i < n; i++) {
     if (valid && !valid[i]) continue;
     const x = v[i]!;
-    if (x !== x) {
+    if (typeof x === "number" && Number.isNaN(x)) {
       nans++;
       continue;
     }

@@ -39,7 +39,8 @@ function rows(n: number, shuffle: boolean): Row[] {
     const k = shuffle ? (i * 7919) % n : i;
     out.push({
       ts: 1_700_000_000_000_000n + BigInt(k) * 1_000_000n,
-      addr: k % 10 === 0 ? null : encodeAddress(k % 3 ? `10.0.${k % 256}.${(k * 7) % 256}` : `2001:db8::${k.toString(16)}`),
+      addr:
+        k % 10 === 0 ? null : encodeAddress(k % 3 ? `10.0.${k % 256}.${(k * 7) % 256}` : `2001:db8::${k.toString(16)}`),
       port: k % 7 === 0 ? null : (k * 13) % 65536,
       bytes: BigInt(k) * 1500n,
       rate: k % 5 === 0 ? null : k / 3,
@@ -68,7 +69,11 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function write(name: string, input: Row[], opts: { target?: number; rowGroupRows?: number; sort?: SortOrder } = {}) {
+async function write(
+  name: string,
+  input: Row[],
+  opts: { target?: number; rowGroupRows?: number; sort?: SortOrder } = {},
+) {
   const w = new DataFileWriter({
     store: new FileObjectStore(),
     schema,
@@ -139,7 +144,9 @@ describe("DataFileWriter behaviour", () => {
     const files = await write("split", input, { target: 40_000, rowGroupRows: 1000 });
     expect(files.length).toBeGreaterThan(2);
     expect(files.reduce((s, f) => s + f.recordCount, 0)).toBe(20_000);
-    const py = (await runPythonScript("parquet_stats.py", { files: files.map((f) => f.filePath) })) as unknown as PyFile[];
+    const py = (await runPythonScript("parquet_stats.py", {
+      files: files.map((f) => f.filePath),
+    })) as unknown as PyFile[];
     expect(sortRows(py.flatMap((p) => p.data))).toEqual(normalizeRows(schema, input));
     py.forEach((p, i) => {
       expect(p.size).toBe(files[i]!.fileSizeInBytes);
@@ -155,7 +162,9 @@ describe("DataFileWriter behaviour", () => {
 
   it("sorts each row group; a file is marked sorted only when it is", async () => {
     const single = await write("sorted", rows(900, true), { rowGroupRows: 1000 });
-    const p = ((await runPythonScript("parquet_stats.py", { files: [single[0]!.filePath] })) as unknown as PyFile[])[0]!;
+    const p = (
+      (await runPythonScript("parquet_stats.py", { files: [single[0]!.filePath] })) as unknown as PyFile[]
+    )[0]!;
     const ts = p.data.map((r) => (r as JsonValue[])[0] as number);
     expect([...ts].sort((a, b) => a - b)).toEqual(ts);
     expect(single[0]!.sortOrderId).toBe(1);

@@ -163,8 +163,18 @@ export class DataFileWriter {
     const total = f.bufferedRows;
     let group = all;
     if (rows < total) {
-      group = all.map((c) => take(c, Int32Array.from({ length: rows }, (_, i) => i)));
-      const rest = all.map((c) => take(c, Int32Array.from({ length: total - rows }, (_, i) => rows + i)));
+      group = all.map((c) =>
+        take(
+          c,
+          Int32Array.from({ length: rows }, (_, i) => i),
+        ),
+      );
+      const rest = all.map((c) =>
+        take(
+          c,
+          Int32Array.from({ length: total - rows }, (_, i) => rows + i),
+        ),
+      );
       f.buffered = [rest];
       f.bufferedRows = total - rows;
     } else {
@@ -187,7 +197,10 @@ export class DataFileWriter {
     if (!f.sink) {
       const location = `${f.dir}/${this.prefix}-${String(this.seq++).padStart(5, "0")}.parquet`;
       this.written.push(location);
-      f.sink = new ParquetSink(this.options.store, location, { rowGroupRows: this.rowGroupRows, createdBy: "netflow-analyzer iceberg" });
+      f.sink = new ParquetSink(this.options.store, location, {
+        rowGroupRows: this.rowGroupRows,
+        createdBy: "netflow-analyzer iceberg",
+      });
     }
     const data = A.makeData({
       type: new A.Struct(this.arrowSchema.fields),
@@ -217,7 +230,9 @@ export class DataFileWriter {
     if (!sink) return;
     const { size, footer } = await sink.finish();
     if (footer.numRows !== f.rows)
-      throw new IcebergError("io", `parquet footer says ${footer.numRows} rows, wrote ${f.rows}`, { file: sink.location });
+      throw new IcebergError("io", `parquet footer says ${footer.numRows} rows, wrote ${f.rows}`, {
+        file: sink.location,
+      });
     const valueCounts = new Map<number, number>();
     const nullValueCounts = new Map<number, number>();
     const nanValueCounts = new Map<number, number>();
@@ -274,7 +289,9 @@ export class DataFileWriter {
   private partitionDir(values: readonly (PrimitiveValue | null)[]): string {
     const base = this.options.dataLocation.replace(/\/+$/, "");
     if (this.partFields.length === 0) return base;
-    const parts = this.partFields.map((pf, i) => `${encodeURIComponent(pf.name)}=${encodeURIComponent(humanValue(pf, values[i] ?? null))}`);
+    const parts = this.partFields.map(
+      (pf, i) => `${encodeURIComponent(pf.name)}=${encodeURIComponent(humanValue(pf, values[i] ?? null))}`,
+    );
     return `${base}/${parts.join("/")}`;
   }
 }
@@ -284,7 +301,10 @@ function humanValue(pf: BoundPartitionField, v: PrimitiveValue | null): string {
   const t = transformToString(pf.transform);
   const d = (ms: number): string => new Date(ms).toISOString();
   if (t === "day" || pf.resultType === "date") return d((v as number) * 86_400_000).slice(0, 10);
-  if (t === "hour") return d((v as number) * 3_600_000).slice(0, 13).replace("T", "-");
+  if (t === "hour")
+    return d((v as number) * 3_600_000)
+      .slice(0, 13)
+      .replace("T", "-");
   if (t === "month") return d(Date.UTC(1970, v as number, 1)).slice(0, 7);
   if (t === "year") return String(1970 + (v as number));
   if (v instanceof Uint8Array) return Buffer.from(v).toString("hex");

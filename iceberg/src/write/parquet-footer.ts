@@ -163,5 +163,10 @@ export function parseFooter(footer: Uint8Array, file: string): ParquetFooter {
     }
     if (first !== undefined) splitOffsets.push(first);
   }
-  return { numRows: Number(meta.get(3) as bigint), columnSizes, splitOffsets: splitOffsets.sort((a, b) => a - b), leafFieldIds };
+  return {
+    numRows: Number(meta.get(3) as bigint),
+    columnSizes,
+    splitOffsets: splitOffsets.sort((a, b) => a - b),
+    leafFieldIds,
+  };
 }

@@ -4,10 +4,11 @@
  * |micros| < 2^53, i.e. ±285 years around 1970, corrected at boundaries);
  * everything else goes through the generic `applyTransform`.
  */
-import { type BoundPartitionField } from "../spec/partition.ts";
+import type { BoundPartitionField } from "../spec/partition.ts";
 import { applyTransform } from "../spec/transforms.ts";
 import type { PrimitiveValue } from "../spec/types.ts";
 import { type Column, valueAt } from "./columns.ts";
+import { i64ToNumber, i64Words } from "./i64.ts";
 
 const DAY = 86_400_000_000;
 const HOUR = 3_600_000_000;
@@ -27,6 +28,7 @@ function fieldValues(f: BoundPartitionField, col: Column): (PrimitiveValue | nul
   const kind = f.transform.kind;
   if ((kind === "day" || kind === "hour") && vals instanceof BigInt64Array && f.sourceType !== "time") {
     const d = kind === "day" ? DAY : HOUR;
+    const words = i64Words(vals);
     let lastX = Number.NaN;
     let lastQ = 0;
     for (let i = 0; i < n; i++) {
@@ -34,7 +36,7 @@ function fieldValues(f: BoundPartitionField, col: Column): (PrimitiveValue | nul
         out[i] = null;
         continue;
       }
-      const x = Number(vals[i]!);
+      const x = i64ToNumber(words, i);
       // Rows are usually time-sorted: reuse the last bucket while x stays inside it.
       if (!(x >= lastX && x < (lastQ + 1) * d)) {
         lastQ = floorDivExact(x, d);
@@ -62,7 +64,11 @@ export interface PartitionGroup {
 }
 
 /** Groups the rows of one batch by partition tuple. `sources[i]` is the source column of field i. */
-export function groupByPartition(fields: readonly BoundPartitionField[], sources: readonly Column[], n: number): PartitionGroup[] {
+export function groupByPartition(
+  fields: readonly BoundPartitionField[],
+  sources: readonly Column[],
+  n: number,
+): PartitionGroup[] {
   if (fields.length === 0) return [{ key: "", values: [], rows: Int32Array.from({ length: n }, (_, i) => i) }];
   const perField = fields.map((f, i) => fieldValues(f, sources[i]!));
   const groups = new Map<string, { values: (PrimitiveValue | null)[]; rows: number[] }>();

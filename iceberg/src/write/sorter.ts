@@ -8,6 +8,7 @@ import { applyTransform } from "../spec/transforms.ts";
 import { compareBytes, compareValues } from "../spec/conversions.ts";
 import type { PrimitiveValue } from "../spec/types.ts";
 import { type Column, valueAt } from "./columns.ts";
+import { compareI64, i64Words } from "./i64.ts";
 
 type Cmp = (a: number, b: number) => number;
 
@@ -17,7 +18,10 @@ function fieldComparator(f: SortField, col: Column): Cmp {
   const valid = col.valid;
   let cmp: Cmp;
   const vals = col.values;
-  if (f.transform.kind === "identity" && vals && col.stride === 1 && col.type !== "boolean") {
+  if (f.transform.kind === "identity" && vals instanceof BigInt64Array) {
+    const w = i64Words(vals);
+    cmp = (a, b) => dir * Math.sign(compareI64(w, a, b));
+  } else if (f.transform.kind === "identity" && vals && col.stride === 1 && col.type !== "boolean") {
     cmp = (a, b) => {
       const x = vals[a]!;
       const y = vals[b]!;
@@ -48,7 +52,11 @@ function fieldComparator(f: SortField, col: Column): Cmp {
 }
 
 /** The row permutation that sorts the columns, or undefined when they are already sorted. */
-export function sortPermutation(fields: readonly SortField[], sources: readonly Column[], n: number): Int32Array | undefined {
+export function sortPermutation(
+  fields: readonly SortField[],
+  sources: readonly Column[],
+  n: number,
+): Int32Array | undefined {
   if (fields.length === 0 || n < 2) return undefined;
   const cmps = fields.map((f, i) => fieldComparator(f, sources[i]!));
   const cmp: Cmp =
@@ -75,7 +83,11 @@ export function sortPermutation(fields: readonly SortField[], sources: readonly 
 }
 
 /** True when the last row of `prev` is not after the first row of `next` in the order. */
-export function boundaryInOrder(fields: readonly SortField[], prev: readonly Column[], next: readonly Column[]): boolean {
+export function boundaryInOrder(
+  fields: readonly SortField[],
+  prev: readonly Column[],
+  next: readonly Column[],
+): boolean {
   for (let i = 0; i < fields.length; i++) {
     const f = fields[i]!;
     const a = applyTransform(f.transform, prev[i]!.type, valueAt(prev[i]!, prev[i]!.length - 1));

@@ -43,7 +43,10 @@ describe("SequenceTracker", () => {
 
   it("counts flows and datagrams per exporter and source id, a datagram split across purges once", () => {
     const tracker = new SequenceTracker();
-    tracker.addBatch([d(1, 5, "192.0.2.1", 1), d(1, 5, "192.0.2.1", 2), d(9, 5, "192.0.2.2", 1), d(2, 3, "192.0.2.1", 1)], 0);
+    tracker.addBatch(
+      [d(1, 5, "192.0.2.1", 1), d(1, 5, "192.0.2.1", 2), d(9, 5, "192.0.2.2", 1), d(2, 3, "192.0.2.1", 1)],
+      0,
+    );
     tracker.addBatch([d(2, 4, "192.0.2.1", 1), { ...d(7, 2, "192.0.2.1", 2), protocol: "ipfix" }], 1000);
     tracker.addJump({ exporter: "192.0.2.1", sourceId: 2, expected: 2, received: 7 }, 1000);
     expect(tracker.snapshot().map((s) => [s.exporter, s.sourceId, s.protocols, s.flows, s.datagrams, s.gap])).toEqual([

@@ -58,6 +58,12 @@ describe("classify", () => {
       target: '"s"."t"',
       columns: 0,
     });
+    // pmacct's pgsql plugin (sql_use_copy) uses the old option syntax.
+    expect(await classify("COPY acct_v9 (ip_src, bytes) FROM STDIN DELIMITER ','", user)).toMatchObject({
+      engineSql: "COPY acct_v9 (ip_src, bytes) FROM '/dev/blob' DELIMITER ','",
+      target: '"acct_v9"',
+      columns: 2,
+    });
     expect(await classify("COPY t FROM STDIN (FORMAT binary)", user)).toMatchObject({ binary: true });
     expect(await classify("COPY t TO STDOUT", user)).toEqual({ kind: "pass" });
     expect(await classify("COPY t FROM STDIN", { superuser: false, extended: true })).toMatchObject({

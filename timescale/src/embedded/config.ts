@@ -23,6 +23,12 @@ export interface EmbeddedConfig {
    * loss, not only a crash of the process (env EMBEDDED_PG_SYNC_COMMIT, "on"/"off"). Default on.
    */
   syncCommit: boolean;
+  /**
+   * Interval of the layer's CHECKPOINT, 0 to disable (env EMBEDDED_PG_CHECKPOINT_INTERVAL_MS).
+   * The single-process engine has no checkpointer: without this, WAL (and the replay time
+   * after a crash) grows until max_wal_size. Default 300000 (5 minutes).
+   */
+  checkpointIntervalMs: number;
   /** Maximum bytes of one COPY FROM STDIN, buffered in memory (env EMBEDDED_PG_COPY_MAX_BYTES). Default 256 MiB. */
   copyMaxBytes: number;
 }
@@ -35,6 +41,7 @@ export const DEFAULT_EMBEDDED_CONFIG: Omit<EmbeddedConfig, "password"> = {
   maxConnections: 100,
   copyMaxBytes: 256 * 1024 * 1024,
   syncCommit: true,
+  checkpointIntervalMs: 300_000,
 };
 
 function flag(name: string, raw: string | undefined, fallback: boolean): boolean {
@@ -65,6 +72,7 @@ export function validateEmbeddedConfig(config: EmbeddedConfig): EmbeddedConfig {
   if (config.idleInTransactionTimeoutMs < 1)
     throw new EmbeddedError("config", "the idle transaction timeout must be > 0");
   if (config.maxConnections < 1) throw new EmbeddedError("config", "max connections must be > 0");
+  if (config.checkpointIntervalMs < 0) throw new EmbeddedError("config", "the checkpoint interval must be >= 0");
   if (config.copyMaxBytes < 1) throw new EmbeddedError("config", "the COPY size limit must be > 0");
   return config;
 }
@@ -86,5 +94,11 @@ export function embeddedConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Emb
     maxConnections: integer("EMBEDDED_PG_MAX_CONNECTIONS", env.EMBEDDED_PG_MAX_CONNECTIONS, d.maxConnections, 1),
     copyMaxBytes: integer("EMBEDDED_PG_COPY_MAX_BYTES", env.EMBEDDED_PG_COPY_MAX_BYTES, d.copyMaxBytes, 1),
     syncCommit: flag("EMBEDDED_PG_SYNC_COMMIT", env.EMBEDDED_PG_SYNC_COMMIT, d.syncCommit),
+    checkpointIntervalMs: integer(
+      "EMBEDDED_PG_CHECKPOINT_INTERVAL_MS",
+      env.EMBEDDED_PG_CHECKPOINT_INTERVAL_MS,
+      d.checkpointIntervalMs,
+      0,
+    ),
   });
 }

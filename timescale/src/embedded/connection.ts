@@ -170,7 +170,8 @@ export class ClientConnection implements SessionOwner {
         case "F":
           return await this.#statement(msg);
         default:
-          if (this.#extendedError) return EMPTY;
+          // A Flush with nothing pending must not take the engine until some later Sync.
+          if (this.#extendedError || (type === "H" && !this.#holding)) return EMPTY;
           if (type === "P") return await this.#parse(msg);
           return await this.#extended(msg);
       }
@@ -215,23 +216,26 @@ export class ClientConnection implements SessionOwner {
     this.#deps.logger.trace("engine released");
   }
 
-  /** Records the transaction status after a response that ends with ReadyForQuery. */
-  #settle(status: TxStatus | undefined): void {
-    this.#deps.logger.trace({ status }, "settle");
+  /**
+   * Records the transaction status after a response that ends with ReadyForQuery. At the
+   * end of a transaction the engine is released first and the WAL flushed after, so other
+   * clients run while the disk syncs; the client sees ReadyForQuery only once it is durable.
+   */
+  async #settle(status: TxStatus | undefined): Promise<void> {
     if (status === undefined) return;
     this.#status = status;
     if (status !== "I") return;
     this.#deps.metrics.transactionsTotal++;
-    // Before the client sees ReadyForQuery: its commit must be on disk.
-    if (this.#holding) this.#deps.metrics.walFlushesTotal += this.#deps.engine.flushWal();
+    const held = this.#holding;
     this.#release();
+    if (held) await this.#deps.engine.flushWal();
   }
 
   /** A message whose answer ends with ReadyForQuery (Query, Sync, FunctionCall). */
   async #statement(msg: Uint8Array): Promise<Uint8Array> {
     await this.#acquire();
     const response = await this.#deps.engine.raw(msg);
-    this.#settle(endingStatus(response));
+    await this.#settle(endingStatus(response));
     return response;
   }
 
@@ -264,10 +268,10 @@ export class ClientConnection implements SessionOwner {
     if (synced === "T") {
       // Raised by the engine so the transaction is really aborted; the client already has the error.
       const raised = endingStatus(await this.#deps.engine.raw(queryMessage(raiseSql(error))));
-      this.#settle(raised);
+      await this.#settle(raised);
       return readyForQuery(raised ?? "E");
     }
-    this.#settle(synced);
+    await this.#settle(synced);
     return readyForQuery(synced ?? "I");
   }
 
@@ -314,7 +318,7 @@ export class ClientConnection implements SessionOwner {
     const outcome = await executeCopy(this.#deps.engine, this.role, copy);
     this.#deps.metrics.copyRowsTotal += outcome.rows;
     this.#deps.metrics.copyBytesTotal += copy.bytes;
-    this.#settle(outcome.status);
+    await this.#settle(outcome.status);
     return outcome.response;
   }
 

@@ -89,24 +89,28 @@ export class Engine {
   readonly #dataDir: string;
   readonly #logger: Logger;
   readonly #walSync: WalSync | undefined;
-  #db: PGlite | undefined;
-
   readonly #onFailure: (err: EmbeddedError) => void;
+  #db: PGlite | undefined;
 
   /**
    * `syncCommit`: flush the WAL to disk at every commit (see wal-sync.ts).
    * `onFailure`: called once the engine itself broke (not for SQL errors).
+   * `onWalSync`: called for each WAL segment fsync.
    */
-  constructor(dataDir: string, logger: Logger, opts: { syncCommit: boolean; onFailure: (err: EmbeddedError) => void }) {
+  constructor(
+    dataDir: string,
+    logger: Logger,
+    opts: { syncCommit: boolean; onFailure: (err: EmbeddedError) => void; onWalSync?: () => void },
+  ) {
     this.#dataDir = path.resolve(dataDir);
     this.#logger = logger;
     this.#onFailure = opts.onFailure;
-    this.#walSync = opts.syncCommit ? new WalSync(this.#dataDir) : undefined;
+    this.#walSync = opts.syncCommit ? new WalSync(this.#dataDir, opts.onWalSync) : undefined;
   }
 
-  /** Makes what the engine has committed so far durable; call before answering a commit. Returns files flushed. */
-  flushWal(): number {
-    return this.#walSync?.flush() ?? 0;
+  /** Resolves once what the engine has committed so far is on disk; await before answering a commit. */
+  async flushWal(): Promise<void> {
+    await this.#walSync?.flush();
   }
 
   get #pg(): PGlite {
@@ -132,7 +136,7 @@ export class Engine {
     await this.#must("CREATE EXTENSION IF NOT EXISTS timescaledb");
     await this.#must("LOAD 'timescaledb'");
     await this.#must(`ALTER ROLE ${ENGINE_SUPERUSER} WITH LOGIN PASSWORD ${quoteLiteral(superuserPassword)}`);
-    this.flushWal();
+    await this.flushWal();
     this.#logger.info({ dataDir: this.#dataDir, ms: Date.now() - started, syncCommit: !!this.#walSync }, "engine open");
   }
 

@@ -12,6 +12,7 @@ export class EmbeddedMetrics {
   copyBytesTotal = 0;
   /** WAL segment fsyncs done to make commits durable. */
   walFlushesTotal = 0;
+  checkpointsTotal = 0;
 
   snapshot(): Record<string, number> {
     return {
@@ -25,6 +26,7 @@ export class EmbeddedMetrics {
       copy_rows_total: this.copyRowsTotal,
       copy_bytes_total: this.copyBytesTotal,
       wal_flushes_total: this.walFlushesTotal,
+      checkpoints_total: this.checkpointsTotal,
     };
   }
 }

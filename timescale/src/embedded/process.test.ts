@@ -98,7 +98,9 @@ describe("durability", () => {
   });
 
   it("keeps committed rows across kill -9 and serves the hypertable after restart", async () => {
-    server = await startEmbeddedForTest({ env: { EMBEDDED_PG_MAX_CONNECTIONS: "3" } });
+    server = await startEmbeddedForTest({
+      env: { EMBEDDED_PG_MAX_CONNECTIONS: "3", EMBEDDED_PG_CHECKPOINT_INTERVAL_MS: "1000" },
+    });
     const s = server;
     await withClient(s.url, async (c) => {
       await c.query("CREATE TABLE hot (ts timestamptz NOT NULL, v int)");
@@ -106,6 +108,11 @@ describe("durability", () => {
       for (let i = 0; i < 20; i++) {
         await c.query("INSERT INTO hot VALUES ('2024-01-01'::timestamptz + $1 * interval '1 hour', $1)", [i]);
       }
+      // The layer checkpoints on its own (the engine has no checkpointer process).
+      const first = (await c.query("SELECT checkpoint_time FROM pg_control_checkpoint()")).rows[0].checkpoint_time;
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      const later = (await c.query("SELECT checkpoint_time FROM pg_control_checkpoint()")).rows[0].checkpoint_time;
+      expect(later.getTime()).toBeGreaterThan(first.getTime());
       await pipeline(
         Readable.from([Buffer.from("2024-02-01 00:00:00+00\t100\n2024-02-02 00:00:00+00\t101\n")]),
         c.query(copyFrom("COPY hot FROM STDIN")),

@@ -117,13 +117,13 @@ describe("WAL flushing", () => {
     fs.writeFileSync(b, "y");
     fs.writeFileSync(path.join(dir, "pg_wal", "archive_status"), "");
     const sync = new WalSync(dir);
-    sync.flush();
+    await sync.flush();
     expect(sync.syncs).toBe(2);
-    sync.flush();
+    await sync.flush();
     expect(sync.syncs).toBe(2);
     await new Promise((r) => setTimeout(r, 20));
     fs.appendFileSync(b, "more");
-    sync.flush();
+    await Promise.all([sync.flush(), sync.flush(), sync.flush()]);
     expect(sync.syncs).toBe(3);
     fs.rmSync(dir, { recursive: true, force: true });
   });

@@ -40,6 +40,7 @@ export class EmbeddedServer {
   #server: net.Server | undefined;
   #nextId = 1;
   #ready: Promise<void> = new Promise(() => undefined);
+  #checkpointTimer: NodeJS.Timeout | undefined;
   #stopping = false;
 
   /**
@@ -52,6 +53,9 @@ export class EmbeddedServer {
     this.#engine = new Engine(config.dataDir, this.#logger, {
       syncCommit: config.syncCommit,
       onFailure: opts.onEngineFailure ?? (() => undefined),
+      onWalSync: () => {
+        this.metrics.walFlushesTotal++;
+      },
     });
     this.#sessions = new SessionSwitch(this.#engine, this.#logger);
   }
@@ -88,14 +92,44 @@ export class EmbeddedServer {
       throw err;
     }
     markReady();
+    this.#scheduleCheckpoint();
     this.#logger.info({ host: this.config.host, port: address.port }, "serving");
     return { host: this.config.host, port: address.port };
+  }
+
+  /** Runs CHECKPOINT between transactions every checkpointIntervalMs (see the config). */
+  #scheduleCheckpoint(): void {
+    const interval = this.config.checkpointIntervalMs;
+    if (interval <= 0 || this.#stopping) return;
+    this.#checkpointTimer = setTimeout(() => {
+      void this.checkpoint()
+        .catch((err: unknown) => this.#logger.error({ err }, "checkpoint failed"))
+        .finally(() => this.#scheduleCheckpoint());
+    }, interval);
+    this.#checkpointTimer.unref();
+  }
+
+  /** Waits for the engine between transactions and runs CHECKPOINT. */
+  async checkpoint(): Promise<void> {
+    await this.#lock.acquire();
+    try {
+      if (this.#stopping) return;
+      const started = Date.now();
+      await this.#sessions.enterInternal();
+      const result = await this.#engine.simple("CHECKPOINT");
+      if (result.error) throw new EmbeddedError("engine", `checkpoint failed: ${result.error.message}`);
+      this.metrics.checkpointsTotal++;
+      this.#logger.debug({ ms: Date.now() - started }, "checkpoint");
+    } finally {
+      this.#lock.release();
+    }
   }
 
   /** Terminates client connections (rolling back open transactions) and closes the engine cleanly. */
   async stop(): Promise<void> {
     if (this.#stopping) return;
     this.#stopping = true;
+    clearTimeout(this.#checkpointTimer);
     const server = this.#server;
     const closed = server ? new Promise((resolve) => server.close(resolve)) : Promise.resolve();
     await Promise.all(

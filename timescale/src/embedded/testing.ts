@@ -38,13 +38,15 @@ const MAIN = path.join(path.dirname(fileURLToPath(import.meta.url)), "main.ts");
 const TSX_LOADER = createRequire(import.meta.url).resolve("tsx");
 const START_TIMEOUT_MS = 90_000;
 
-function waitForExit(child: ChildProcess, timeoutMs: number): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+/** Waits for the child to exit (SIGKILL after timeoutMs); resolves with its exit code or signal. */
+function waitForExit(child: ChildProcess, timeoutMs: number): Promise<number | string> {
+  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+  if (child.signalCode !== null) return Promise.resolve(child.signalCode);
   return new Promise((resolve) => {
     const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    child.once("exit", () => {
+    child.once("exit", (code, signal) => {
       clearTimeout(timer);
-      resolve();
+      resolve(code ?? signal ?? "unknown");
     });
   });
 }
@@ -107,8 +109,10 @@ export async function startEmbeddedForTest(opts: StartEmbeddedOptions = {}): Pro
     const proc = child;
     if (!proc) return;
     proc.kill("SIGTERM");
-    await waitForExit(proc, 30_000);
+    const exit = await waitForExit(proc, 30_000);
     child = undefined;
+    // A clean close of the engine is part of the contract: SIGTERM must end with exit code 0.
+    if (exit !== 0) throw new Error(`embedded server did not stop cleanly (${exit}):\n${log.slice(-4000)}`);
   };
 
   await launch();

@@ -26,38 +26,66 @@ export function installRealFsync(module: EngineModule): void {
   };
 }
 
+/**
+ * Flushes WAL segments with fsync on the libuv thread pool, so the engine can run the next
+ * client's transaction meanwhile; commits that arrive during a flush share the next one
+ * (group commit).
+ */
 export class WalSync {
   readonly #walDir: string;
+  readonly #onSync: () => void;
   /** Modification time (ns) of each segment when it was last flushed. */
   readonly #flushed = new Map<string, bigint>();
+  #running: Promise<void> | undefined;
+  #queued: Promise<void> | undefined;
   syncs = 0;
 
-  constructor(dataDir: string) {
+  constructor(dataDir: string, onSync: () => void = () => undefined) {
     this.#walDir = path.join(dataDir, "pg_wal");
+    this.#onSync = onSync;
   }
 
-  /** Flushes every WAL segment modified since its last flush; cheap when nothing was written. Returns the count. */
-  flush(): number {
-    const before = this.syncs;
-    for (const name of fs.readdirSync(this.#walDir)) {
+  /** Resolves once every WAL write made before the call is on disk. */
+  flush(): Promise<void> {
+    if (!this.#running) {
+      this.#running = this.#flushOnce().finally(() => {
+        this.#running = undefined;
+      });
+      return this.#running;
+    }
+    // The running flush may have looked at the files before this caller's write: one more.
+    if (!this.#queued) {
+      this.#queued = this.#running
+        .catch(() => undefined)
+        .then(() => {
+          this.#queued = undefined;
+          return this.flush();
+        });
+    }
+    return this.#queued;
+  }
+
+  /** Flushes every segment modified since its last flush; cheap when nothing was written. */
+  async #flushOnce(): Promise<void> {
+    for (const name of await fs.promises.readdir(this.#walDir)) {
       if (!/^[0-9A-F]{24}$/.test(name)) continue;
       const file = path.join(this.#walDir, name);
       let mtime: bigint;
       try {
-        mtime = fs.statSync(file, { bigint: true }).mtimeNs;
+        mtime = (await fs.promises.stat(file, { bigint: true })).mtimeNs;
       } catch {
         continue; // Recycled meanwhile.
       }
       if (this.#flushed.get(name) === mtime) continue;
-      const fd = fs.openSync(file, "r");
+      const handle = await fs.promises.open(file, "r");
       try {
-        fs.fsyncSync(fd);
+        await handle.sync();
       } finally {
-        fs.closeSync(fd);
+        await handle.close();
       }
       this.#flushed.set(name, mtime);
       this.syncs++;
+      this.#onSync();
     }
-    return this.syncs - before;
   }
 }

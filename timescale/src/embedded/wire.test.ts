@@ -110,6 +110,17 @@ describe("framing", () => {
     const seconds = (Date.now() - start) / 1000;
     expect((await client.query("SELECT count(*)::int AS n FROM single_rows")).rows[0].n).toBe(n);
     console.log(`single-row INSERT over the wire: ${Math.round(n / seconds)} rows/s`);
+    // Four clients at once: their commits share WAL flushes.
+    const writers = await Promise.all([1, 2, 3, 4].map(() => connect()));
+    const concurrentStart = Date.now();
+    await Promise.all(
+      writers.map(async (w) => {
+        for (let i = 0; i < n / 4; i++) await w.query("INSERT INTO single_rows VALUES (now(), $1)", [i]);
+      }),
+    );
+    const concurrentSeconds = (Date.now() - concurrentStart) / 1000;
+    expect((await client.query("SELECT count(*)::int AS n FROM single_rows")).rows[0].n).toBe(2 * n);
+    console.log(`single-row INSERT, 4 clients: ${Math.round(n / concurrentSeconds)} rows/s`);
   });
 });
 

@@ -1,0 +1,36 @@
+import pg from "pg";
+import { startEmbeddedForTest } from "../../timescale/src/embedded/testing.ts";
+import { migrate } from "@netflow/timescale";
+const t0 = Date.now();
+const s = await startEmbeddedForTest();
+console.log("started", Date.now() - t0);
+try {
+  await migrate(s.url, { log: () => {} });
+  const c = new pg.Client(s.url); await c.connect();
+  const q = async (sql: string) => { try { const r = await c.query(sql); console.log(sql.slice(0, 80), "=>", JSON.stringify(r.rows).slice(0, 600)); return r; } catch (e) { console.log(sql.slice(0,80), "ERR", (e as Error).message); } };
+  await q("INSERT INTO flows (ts, exporter, src_addr, packets, bytes) SELECT '2026-01-01'::timestamptz + i * interval '1 minute', '10.0.0.1', CASE WHEN i%2=0 THEN '1.2.3.4'::inet ELSE '2001:db8::1'::inet END, i, i*10 FROM generate_series(1, 3000) i");
+  await q("SELECT encode(inet_send('1.2.3.4'::inet),'hex') a, encode(inet_send('2001:db8::1'::inet),'hex') b, encode(inet_send('10.0.0.0/8'::inet),'hex') c");
+  await q("SELECT * FROM pg_control_system()");
+  await q("SELECT pg_current_xact_id()::xid, txid_current()");
+  await q("SELECT id, hypertable_id, schema_name, table_name, compressed_chunk_id, status, dropped FROM _timescaledb_catalog.chunk");
+  await q("SELECT chunk_schema, chunk_name, range_start, range_end, is_compressed FROM timescaledb_information.chunks ORDER BY range_start");
+  await q("SELECT compress_chunk(c) FROM show_chunks('flows') c");
+  await q("SELECT id, compressed_chunk_id, status FROM _timescaledb_catalog.chunk");
+  await q("INSERT INTO flows (ts, exporter, packets, bytes) VALUES ('2026-01-01 05:00', '10.0.0.1', 1, 1)");
+  await q("SELECT id, compressed_chunk_id, status FROM _timescaledb_catalog.chunk");
+  await q("SELECT compress_chunk(c) FROM show_chunks('flows') c");
+  await q("SELECT id, compressed_chunk_id, status FROM _timescaledb_catalog.chunk");
+  await q("DELETE FROM flows WHERE ts < '2026-01-01 00:30'");
+  await q("SELECT id, compressed_chunk_id, status FROM _timescaledb_catalog.chunk");
+  await q("SELECT compress_chunk(c) FROM show_chunks('flows') c");
+  await q("SELECT id, compressed_chunk_id, status FROM _timescaledb_catalog.chunk");
+  await q("UPDATE flows SET bytes = 5 WHERE ts = '2026-01-01 12:00'");
+  await q("SELECT id, compressed_chunk_id, status FROM _timescaledb_catalog.chunk");
+  await q("SELECT compress_chunk(c) FROM show_chunks('flows') c");
+  await q("SELECT id, compressed_chunk_id, status FROM _timescaledb_catalog.chunk");
+  await q("SELECT * FROM pg_settings WHERE name like 'timescaledb.enable_direct%' or name like 'timescaledb.enable_dml%'");
+  await q("SELECT md5('abc'), ('x' || substr(md5('abc'),1,16))::bit(64)::bigint");
+  await q("SELECT current_setting('server_version'), extversion FROM pg_extension WHERE extname='timescaledb'");
+  await q("SELECT sum(x) FROM (VALUES (9223372036854775807::bigint),(9223372036854775807::bigint)) v(x)");
+  await c.end();
+} finally { await s.stop(); }

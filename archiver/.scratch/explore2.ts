@@ -1,0 +1,32 @@
+import pg from "pg";
+import { startEmbeddedForTest } from "../../timescale/src/embedded/testing.ts";
+import { migrate, hotStoreConfigFromEnv } from "@netflow/timescale";
+import { pgChecksumSql, pgRowHashExpr } from "../src/hash/row-hash.ts";
+const s = await startEmbeddedForTest();
+try {
+  await migrate(s.url, { config: { ...hotStoreConfigFromEnv({}), rolePasswords: { netflow_archiver: "arch" } }, log: (m, f) => console.log(m, f) });
+  const su = new pg.Client(s.url); await su.connect();
+  await su.query("INSERT INTO flows (ts, exporter, src_addr, packets, bytes) SELECT '2026-01-01'::timestamptz + i * interval '1 minute', '10.0.0.1', CASE WHEN i%2=0 THEN '1.2.3.4'::inet ELSE '2001:db8::1'::inet END, i, i*10 FROM generate_series(1, 3000) i");
+  const c = new pg.Client(`postgres://netflow_archiver:arch@127.0.0.1:${s.port}/postgres`); await c.connect();
+  const q = async (sql: string, p?: unknown[]) => { try { const r = await c.query(sql, p); console.log(sql.slice(0, 90), "=>", JSON.stringify(r.rows).slice(0, 500)); return r; } catch (e) { console.log(sql.slice(0,90), "ERR", (e as Error).message); } };
+  await q("SELECT * FROM archive_hot_chunks()");
+  await q("SELECT archive_system_identifier()");
+  await q("SELECT * FROM archive_chunk_fingerprint('_timescaledb_internal._hyper_1_1_chunk')");
+  await q("SELECT archive_compress_chunk('_timescaledb_internal._hyper_1_1_chunk')");
+  await q("SELECT * FROM archive_chunk_fingerprint('_timescaledb_internal._hyper_1_1_chunk')");
+  await q("SELECT count(*) FROM _timescaledb_internal._hyper_1_1_chunk");
+  await q(pgChecksumSql("_timescaledb_internal._hyper_1_1_chunk"));
+  await q(`SELECT ${pgRowHashExpr()} h, src_addr FROM _timescaledb_internal._hyper_1_1_chunk WHERE ts >= '2026-01-01 00:00' AND ts < '2026-01-01 00:03' ORDER BY ts`);
+  await q("SELECT archive_drop_chunk('_timescaledb_internal._hyper_1_1_chunk')");
+  await q("SELECT archive_drop_chunk('flows')");
+  await q("BEGIN");
+  await q("SELECT * FROM archive_chunk_fingerprint('_timescaledb_internal._hyper_1_1_chunk', true)");
+  await q("INSERT INTO archive_log VALUES (archive_system_identifier(), 1, 'flows', 'x', now(), now(), 1, 'm', 1, 1, 1, 1)");
+  await q("SELECT archive_drop_chunk('_timescaledb_internal._hyper_1_1_chunk')");
+  await q("COMMIT");
+  await q("SELECT * FROM archive_hot_chunks()");
+  await q("SELECT count(*) FROM flows");
+  await q("SELECT id, status, dropped FROM _timescaledb_catalog.chunk");
+  await q("SELECT metadata_location FROM iceberg_tables");
+  await c.end(); await su.end();
+} finally { await s.stop(); }

@@ -1,0 +1,69 @@
+/**
+ * The worker: runs `scan` jobs (compress what is due, enqueue what is
+ * eligible) and `archive` jobs (archiveChunk). Retryable failures go back to
+ * BullMQ's exponential backoff; permanent ones (schema mismatch, a verify
+ * mismatch) are thrown as UnrecoverableError, so they fail at once and show
+ * in `status` with their reason.
+ */
+import { type Job, UnrecoverableError, Worker } from "bullmq";
+import type pg from "pg";
+import type { Logger } from "pino";
+import { type ArchiveDeps, archiveChunk } from "../archive/job.ts";
+import type { ArchiverConfig } from "../config.ts";
+import { toArchiverError } from "../errors.ts";
+import type { ArchiverMetrics } from "../metrics.ts";
+import { type ArchiveJobData, type ArchiveQueue, redisConnection } from "./archive-queue.ts";
+import { scanHotTier } from "./scan.ts";
+
+export class ArchiveWorker {
+  private worker: Worker | undefined;
+
+  constructor(
+    private readonly config: ArchiverConfig,
+    private readonly deps: ArchiveDeps & { pool: pg.Pool },
+    private readonly queue: ArchiveQueue,
+    private readonly metrics: ArchiverMetrics,
+    private readonly log: Logger,
+  ) {}
+
+  start(): void {
+    this.worker = new Worker(this.config.queueName, (job) => this.process(job), {
+      connection: redisConnection(this.config.redisUrl),
+      concurrency: this.config.concurrency,
+      // Long exports must not be taken for stalled jobs.
+      lockDuration: 120_000,
+    });
+    this.worker.on("failed", (job, err) => {
+      this.log.warn({ job: job?.id, attempts: job?.attemptsMade, err: err.message }, "job failed");
+    });
+    this.worker.on("error", (err) => this.log.error({ err: err.message }, "worker error"));
+  }
+
+  private async process(job: Job): Promise<unknown> {
+    if (job.name === "scan") {
+      const r = await scanHotTier(this.deps.pool, this.config, this.log, this.metrics);
+      await this.queue.enqueue(r.sysId, r.eligible);
+      return { eligible: r.eligible.length, compressed: r.compressed };
+    }
+    if (job.name !== "archive") throw new UnrecoverableError(`unknown job ${job.name}`);
+    const data = job.data as ArchiveJobData;
+    const t0 = performance.now();
+    try {
+      const r = await archiveChunk({ ...this.deps, onProgress: (rows) => void job.updateProgress({ rows }).catch(() => {}) }, data.chunkId);
+      this.metrics.observeJob((performance.now() - t0) / 1000, r.outcome === "archived" ? r.rows : 0, r.bytesWritten, r.timings.commitTx);
+      return { outcome: r.outcome, rows: r.rows, snapshotId: r.snapshotId ?? null, timings: r.timings };
+    } catch (e) {
+      const err = toArchiverError(e);
+      this.metrics.jobsFailedTotal++;
+      if (err.kind === "chunk-changed") this.metrics.chunkChangedTotal++;
+      this.log.warn({ chunkId: data.chunkId, kind: err.kind, retryable: err.retryable, err: err.message }, "archive attempt failed");
+      if (!err.retryable) throw new UnrecoverableError(`unrecoverable: ${err.kind}: ${err.message}`);
+      throw err;
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.worker?.close();
+    this.worker = undefined;
+  }
+}

@@ -1,0 +1,20 @@
+import { DataFileWriter, FileObjectStore, flowPartitionSpec, flowSortOrder, flowTableSchema } from "@netflow/iceberg";
+import * as PW from "parquet-wasm";
+import * as A from "apache-arrow";
+import { syntheticFlowBatches } from "../../bench/iceberg-write/synthetic-flows.ts";
+const batches = [...syntheticFlowBatches(500_000, 65536)];
+// Raw parquet-wasm on the same data, one writeParquet call.
+const table = new A.Table(batches);
+let t = performance.now();
+const ipc = A.tableToIPC(table, "stream");
+const wt = PW.Table.fromIPCStream(ipc);
+const tIpc = performance.now() - t;
+t = performance.now();
+const bytes = PW.writeParquet(wt, new PW.WriterPropertiesBuilder().setCompression(PW.Compression.ZSTD).setMaxRowGroupSize(262144).build());
+const tPq = performance.now() - t;
+console.log("ipc ms", tIpc.toFixed(0), "writeParquet ms", tPq.toFixed(0), "rows/s", (500000 / (tPq / 1000)).toFixed(0), "B/row", (bytes.length / 500000).toFixed(2));
+t = performance.now();
+const w = new DataFileWriter({ store: new FileObjectStore(), schema: flowTableSchema(), spec: flowPartitionSpec(), sortOrder: flowSortOrder(), dataLocation: "/tmp/prof-out", rowGroupRows: 262144 });
+for (const b of batches) await w.write(b);
+await w.close();
+console.log("ours total ms", (performance.now() - t).toFixed(0));

@@ -1,0 +1,326 @@
+/**
+ * The cold-tier engine: in-process DuckDB, locked down at start (external
+ * access off except the warehouse/cache directories, locked configuration,
+ * memory and thread limits). Each query gets its own connection (a session),
+ * where `flows` is a TEMP view over the snapshot's pruned Parquet files —
+ * built here from file lists, so users never name a file — optionally joined
+ * by hot rows or partial aggregates appended into temp tables. The session
+ * TimeZone is the one setting left changeable (allowed_configs), per session.
+ */
+import { FLOW_COLUMNS } from "@netflow/schema";
+import {
+  type DuckDBAppender,
+  type DuckDBConnection,
+  DuckDBDateValue,
+  DuckDBInstance,
+  type DuckDBResultReader,
+  DuckDBTimestampTZValue,
+  DuckDBTimestampValue,
+  type DuckDBType,
+  DuckDBTypeId,
+  type DuckDBValue,
+} from "@duckdb/node-api";
+import { encodeAddress } from "@netflow/iceberg";
+import type { Engine, QueryOptions, ResultColumn, ResultSet, Value, ValueType } from "./engine.ts";
+import { QueryError } from "./errors.ts";
+import { addressText, formatDate, formatInstant, formatWall, integerValue, numericValue } from "./values.ts";
+
+export interface DuckDbEngineConfig {
+  readonly memoryLimit: string;
+  readonly threads: number;
+  /** Directories DuckDB may read (the file:// warehouse, the file cache); everything else is refused. */
+  readonly allowedDirectories: readonly string[];
+  /** Spill directory (inside an allowed directory). */
+  readonly tempDirectory: string;
+}
+
+/** DuckDB type of each flow column as the view exposes it; addresses stay 16-byte BLOBs. */
+const DUCK_TYPES: Readonly<Record<string, string>> = {
+  timestamptz: "TIMESTAMPTZ",
+  inet: "BLOB",
+  bigint: "BIGINT",
+  integer: "INTEGER",
+  smallint: "INTEGER",
+  boolean: "BOOLEAN",
+};
+
+export const FLOWS_VIEW_COLUMNS = FLOW_COLUMNS.map((c) => ({ name: c.name, duckType: DUCK_TYPES[c.pgType] ?? "VARCHAR" }));
+
+export interface ColdSession {
+  /** Defines `flows` over local Parquet files, plus the rows of temp table `hot_flows` when `withHot`. */
+  defineFlows(files: readonly string[], withHot: boolean): Promise<void>;
+  /** Creates temp table `hot_flows` (every flow column) and appends rows given as column → value. */
+  loadHotRows(columns: readonly string[], rows: readonly (readonly Value[])[]): Promise<void>;
+  /** `CREATE TEMP TABLE name AS <sql>`, then appends `extra` rows converted to that table's column types. */
+  createTable(name: string, sql: string, extra: ResultSet): Promise<void>;
+  query(sql: string, options: Pick<QueryOptions, "rowLimit" | "timeoutMs">): Promise<ResultSet>;
+}
+
+export class DuckDbEngine implements Engine {
+  readonly name = "duckdb" as const;
+  private instance: DuckDBInstance | undefined;
+
+  constructor(private readonly config: DuckDbEngineConfig) {}
+
+  async start(): Promise<void> {
+    const instance = await DuckDBInstance.create(":memory:", {
+      memory_limit: this.config.memoryLimit,
+      threads: String(this.config.threads),
+      autoinstall_known_extensions: "false",
+      autoload_known_extensions: "false",
+    });
+    const setup = await instance.connect();
+    try {
+      const list = (xs: readonly string[]) => `[${xs.map(quote).join(", ")}]`;
+      // Order matters: the allow-lists and temp directory before external access goes off, the lock last.
+      await setup.run(`SET temp_directory = ${quote(this.config.tempDirectory)}`);
+      await setup.run(`SET allowed_directories = ${list(this.config.allowedDirectories.map(withSlash))}`);
+      await setup.run(`SET allowed_configs = ['TimeZone']`);
+      await setup.run("SET enable_external_access = false");
+      await setup.run("SET lock_configuration = true");
+    } finally {
+      setup.closeSync();
+    }
+    this.instance = instance;
+  }
+
+  async stop(): Promise<void> {
+    this.instance?.closeSync();
+    this.instance = undefined;
+  }
+
+  async query(sql: string, options: QueryOptions): Promise<ResultSet> {
+    return this.session(options.timeZone, (s) => s.query(sql, options));
+  }
+
+  /** A fresh connection with its own temp objects and TimeZone, closed after `body`. */
+  async session<T>(timeZone: string, body: (session: ColdSession) => Promise<T>): Promise<T> {
+    if (this.instance === undefined) throw new Error("duckdb engine is not started");
+    const connection = await this.instance.connect();
+    try {
+      await connection.run(`SET SESSION TimeZone = ${quote(timeZone)}`);
+      return await body(sessionOf(connection));
+    } catch (error) {
+      throw duckError(error);
+    } finally {
+      connection.closeSync();
+    }
+  }
+}
+
+function sessionOf(connection: DuckDBConnection): ColdSession {
+  return {
+    async defineFlows(files, withHot) {
+      const columns = FLOWS_VIEW_COLUMNS.map((c) => `CAST(${ident(c.name)} AS ${c.duckType}) AS ${ident(c.name)}`);
+      const cold =
+        files.length === 0
+          ? `SELECT ${FLOWS_VIEW_COLUMNS.map((c) => `CAST(NULL AS ${c.duckType}) AS ${ident(c.name)}`).join(", ")} WHERE false`
+          : `SELECT ${columns.join(", ")} FROM read_parquet([${files.map(quote).join(", ")}], union_by_name = true)`;
+      const names = FLOWS_VIEW_COLUMNS.map((c) => ident(c.name)).join(", ");
+      const body = withHot ? `${cold} UNION ALL SELECT ${names} FROM hot_flows` : cold;
+      await connection.run(`CREATE TEMP VIEW flows AS ${body}`);
+    },
+    async loadHotRows(columns, rows) {
+      const defs = FLOWS_VIEW_COLUMNS.map((c) => `${ident(c.name)} ${c.duckType}`).join(", ");
+      await connection.run(`CREATE TEMP TABLE hot_flows (${defs})`);
+      const appender = await connection.createAppender("hot_flows");
+      const types = FLOWS_VIEW_COLUMNS.map((c) => c.duckType);
+      const index = FLOWS_VIEW_COLUMNS.map((c) => columns.indexOf(c.name));
+      try {
+        for (const row of rows) {
+          for (let i = 0; i < index.length; i++) {
+            const at = index[i] ?? -1;
+            appendTyped(appender, types[i] ?? "VARCHAR", at < 0 ? null : (row[at] ?? null));
+          }
+          appender.endRow();
+        }
+        appender.flushSync();
+      } finally {
+        appender.closeSync();
+      }
+    },
+    async createTable(name, sql, extra) {
+      await connection.run(`CREATE TEMP TABLE ${ident(name)} AS ${sql}`);
+      if (extra.rows.length === 0) return;
+      const appender = await connection.createAppender(name);
+      try {
+        const types = Array.from({ length: appender.columnCount }, (_, i) => typeName(appender.columnType(i)));
+        for (const row of extra.rows) {
+          types.forEach((type, i) => appendTyped(appender, type, row[i] ?? null));
+          appender.endRow();
+        }
+        appender.flushSync();
+      } finally {
+        appender.closeSync();
+      }
+    },
+    async query(sql, options) {
+      const timer = setTimeout(() => connection.interrupt(), options.timeoutMs);
+      let reader: DuckDBResultReader;
+      try {
+        reader = await connection.streamAndReadUntil(sql, options.rowLimit + 1);
+      } catch (error) {
+        throw duckError(error, true);
+      } finally {
+        clearTimeout(timer);
+      }
+      if (reader.currentRowCount > options.rowLimit) {
+        throw new QueryError("limit", `the result has more than ${options.rowLimit} rows`, {
+          detail: "add a LIMIT or aggregate further; the gateway's row limit is GATEWAY_ROW_LIMIT",
+        });
+      }
+      const types = reader.columnTypes();
+      const columns: ResultColumn[] = reader.columnNames().map((name, i) => ({ name, type: valueType(types[i]) }));
+      const rows = reader.getRows().map((row) => row.map((v, i) => toValue(types[i], v)));
+      return { columns, rows };
+    },
+  };
+}
+
+function typeName(type: DuckDBType): string {
+  return type.toString();
+}
+
+function valueType(type: DuckDBType | undefined): ValueType {
+  switch (type?.typeId) {
+    case DuckDBTypeId.BOOLEAN:
+      return "boolean";
+    case DuckDBTypeId.TINYINT:
+    case DuckDBTypeId.SMALLINT:
+    case DuckDBTypeId.INTEGER:
+    case DuckDBTypeId.UTINYINT:
+    case DuckDBTypeId.USMALLINT:
+      return "integer";
+    case DuckDBTypeId.BIGINT:
+    case DuckDBTypeId.UINTEGER:
+      return "bigint";
+    case DuckDBTypeId.UBIGINT:
+    case DuckDBTypeId.HUGEINT:
+    case DuckDBTypeId.UHUGEINT:
+    case DuckDBTypeId.DECIMAL:
+    case DuckDBTypeId.BIGNUM:
+      return "numeric";
+    case DuckDBTypeId.FLOAT:
+    case DuckDBTypeId.DOUBLE:
+      return "double";
+    case DuckDBTypeId.VARCHAR:
+      return "text";
+    case DuckDBTypeId.TIMESTAMP_TZ:
+      return "timestamptz";
+    case DuckDBTypeId.TIMESTAMP:
+    case DuckDBTypeId.TIMESTAMP_MS:
+    case DuckDBTypeId.TIMESTAMP_S:
+      return "timestamp";
+    case DuckDBTypeId.DATE:
+      return "date";
+    case DuckDBTypeId.INTERVAL:
+      return "interval";
+    // The only BLOBs of the cold tier are the 16-byte address columns.
+    case DuckDBTypeId.BLOB:
+      return "inet";
+    default:
+      return "unknown";
+  }
+}
+
+function toValue(type: DuckDBType | undefined, v: DuckDBValue): Value {
+  if (v === null) return null;
+  if (typeof v === "boolean" || typeof v === "string") return v;
+  if (typeof v === "number") return v;
+  if (typeof v === "bigint") return type?.typeId === DuckDBTypeId.HUGEINT ? numericValue(v.toString()) : integerValue(v);
+  if (v instanceof DuckDBTimestampTZValue) return v.isFinite ? formatInstant(v.micros) : v.toString();
+  if (v instanceof DuckDBTimestampValue) return v.isFinite ? formatWall(v.micros) : v.toString();
+  if (v instanceof DuckDBDateValue) return v.isFinite ? formatDate(v.days) : v.toString();
+  if (type?.typeId === DuckDBTypeId.BLOB && typeof v === "object" && "bytes" in v && v.bytes instanceof Uint8Array) {
+    return addressText(v.bytes);
+  }
+  if (type?.typeId === DuckDBTypeId.DECIMAL) return numericValue(String(v));
+  return String(v);
+}
+
+/** Appends one canonical value (engine.ts) into a column of the given DuckDB type. */
+function appendTyped(appender: DuckDBAppender, type: string, value: Value): void {
+  if (value === null) {
+    appender.appendNull();
+    return;
+  }
+  switch (type) {
+    case "BOOLEAN":
+      appender.appendBoolean(value === true || value === "t" || value === "true");
+      return;
+    case "TINYINT":
+    case "SMALLINT":
+    case "INTEGER":
+      appender.appendInteger(Number(value));
+      return;
+    case "BIGINT":
+      appender.appendBigInt(BigInt(value));
+      return;
+    case "HUGEINT":
+      appender.appendHugeInt(BigInt(value));
+      return;
+    case "FLOAT":
+    case "DOUBLE":
+      appender.appendDouble(Number(value));
+      return;
+    case "BLOB":
+      appender.appendBlob(encodeAddress(String(value)));
+      return;
+    case "TIMESTAMP WITH TIME ZONE":
+    case "TIMESTAMPTZ":
+      appender.appendTimestampTZ(new DuckDBTimestampTZValue(parseIsoMicros(String(value))));
+      return;
+    case "TIMESTAMP":
+      appender.appendTimestamp(new DuckDBTimestampValue(parseIsoMicros(String(value))));
+      return;
+    case "DATE":
+      appender.appendDate(new DuckDBDateValue(Number(parseIsoMicros(`${String(value)}T00:00:00Z`) / 86_400_000_000n)));
+      return;
+    default:
+      if (type.startsWith("DECIMAL")) {
+        appender.appendDouble(Number(value));
+        return;
+      }
+      appender.appendVarchar(String(value));
+  }
+}
+
+/** `2026-03-01T00:00:00[.ffffff][Z]` → epoch microseconds. */
+function parseIsoMicros(text: string): bigint {
+  const m = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?Z?$/.exec(text);
+  if (m === null) throw new QueryError("internal", "unexpected timestamp form while merging tiers");
+  const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]));
+  return BigInt(ms) * 1000n + BigInt((m[7] ?? "").padEnd(6, "0") || "0");
+}
+
+function duckError(error: unknown, fromClientSql = false): QueryError {
+  if (error instanceof QueryError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  if (/interrupt/i.test(message)) {
+    return new QueryError("timeout", "the query ran longer than its time limit on the cold tier", { cause: error });
+  }
+  if (/out of memory/i.test(message)) {
+    return new QueryError("limit", "the query needs more memory than the cold engine may use", {
+      cause: error,
+      detail: "narrow the time range or aggregate further",
+    });
+  }
+  if (fromClientSql && /^(Binder|Parser|Conversion|Invalid Input|Catalog|Not implemented|Out of Range) Error/.test(message)) {
+    // DuckDB's own words about the query, minus the echoed SQL and any file path.
+    const first = message.split("\n")[0] ?? message;
+    return new QueryError("query", first.replace(/(\/[^\s"']+)+/g, "<path>"), { cause: error });
+  }
+  return new QueryError("internal", "the cold tier failed to run the query", { cause: error });
+}
+
+function withSlash(dir: string): string {
+  return dir.endsWith("/") ? dir : `${dir}/`;
+}
+
+function quote(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}
+
+function ident(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}

@@ -1,0 +1,66 @@
+/**
+ * From a checked query and its route to what each engine runs. Pure: the
+ * SQL texts are derived from the parse tree, never from the client's text by
+ * string editing; the cold side always gets `rewriteStatement` output.
+ */
+import type { Node } from "libpg-query";
+import { deparseSync } from "pgsql-deparser";
+import type { Route } from "../route/route.ts";
+import { rewriteStatement } from "../sql/rewrite.ts";
+import type { RangeSet } from "../sql/time-range.ts";
+import { withPostgresNames } from "./column-names.ts";
+import { hotSliceSql, inlineParams, usedFlowColumns } from "./hot-slice.ts";
+import { splitAggregate } from "./partial-aggregate.ts";
+
+export type Strategy = "hot" | "cold" | "partial-aggregate" | "hot-slice";
+
+export type Plan =
+  /** The client's SQL on the hot tier (also when no tier holds matching rows). */
+  | { readonly strategy: "hot" }
+  /** The rewritten SQL on DuckDB over the pruned cold files. */
+  | { readonly strategy: "cold"; readonly coldSql: string }
+  /** Partial aggregates on both tiers, merged in DuckDB over PARTS_TABLE. */
+  | { readonly strategy: "partial-aggregate"; readonly hotSql: string; readonly coldSql: string; readonly mergeSql: string }
+  /** Hot rows in range copied beside the cold files; the rewritten SQL runs over both. */
+  | {
+      readonly strategy: "hot-slice";
+      readonly sliceSql: string;
+      readonly sliceColumns: readonly string[];
+      readonly coldSql: string;
+    };
+
+export interface PlanOptions {
+  readonly timeZone: string;
+  /** The query's now() in epoch microseconds, shared by every engine. */
+  readonly now: bigint;
+  readonly params?: readonly (string | null)[];
+  /** Ranges of ts the query reads (the time-bounds union). */
+  readonly ranges: RangeSet;
+  readonly hotSliceRowLimit: number;
+}
+
+export function planQuery(stmt: Node, route: Route, options: PlanOptions): Plan {
+  if (route.route === "hot" || route.route === "none") return { strategy: "hot" };
+  const cold = (node: Node) =>
+    rewriteStatement(inlineParams(withPostgresNames(node), options.params), {
+      timeZone: options.timeZone,
+      now: options.now,
+    });
+  if (route.route === "cold") return { strategy: "cold", coldSql: cold(stmt) };
+  const split = splitAggregate(stmt);
+  if (split !== null) {
+    return {
+      strategy: "partial-aggregate",
+      hotSql: deparseSync([split.partial], { pretty: false }),
+      coldSql: cold(split.partial),
+      mergeSql: deparseSync([split.merge], { pretty: false }),
+    };
+  }
+  const sliceColumns = usedFlowColumns(stmt);
+  return {
+    strategy: "hot-slice",
+    sliceSql: hotSliceSql(sliceColumns, options.ranges, options.hotSliceRowLimit),
+    sliceColumns,
+    coldSql: cold(stmt),
+  };
+}

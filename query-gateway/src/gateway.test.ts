@@ -1,0 +1,231 @@
+// Differential test: flow-analysis queries through the gateway with the data all hot, split
+// across tiers (with a late-arriving chunk inside an archived range) and all cold, each
+// compared with the same SQL on TimescaleDB holding ALL rows (ref_all.flows on the same
+// embedded server). Real services only: embedded TimescaleDB, a file:// Iceberg warehouse
+// written by our Iceberg library and committed through the SQL catalog, DuckDB in-process.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { gatewayConfig } from "./config.ts";
+import type { Value } from "./engine/engine.ts";
+import { fromPgText, pgValueType } from "./engine/values.ts";
+import { Gateway, type QueryOutcome } from "./gateway.ts";
+import { DAY_US, flowDataset, startTierFixture, type TierFixture } from "./tiers/fixture.ts";
+
+const FIRST_DAY = BigInt(Date.parse("2026-03-01T00:00:00Z")) * 1000n;
+const DAYS = 6;
+
+interface Case {
+  readonly name: string;
+  readonly sql: string;
+  readonly timeZone?: string;
+  readonly params?: readonly (string | null)[];
+  /** Compare rows in order (the query's ORDER BY fixes it); otherwise as multisets. */
+  readonly ordered?: boolean;
+}
+
+const CASES: readonly Case[] = [
+  { name: "count all", sql: "SELECT count(*) FROM flows" },
+  {
+    name: "totals in a range",
+    sql: "SELECT count(*), sum(bytes), sum(packets), min(ts), max(ts) FROM flows WHERE ts >= '2026-03-02' AND ts < '2026-03-05'",
+  },
+  {
+    name: "sums by proto",
+    sql: "SELECT proto, count(*) AS n, sum(bytes) AS bytes FROM flows GROUP BY proto ORDER BY proto NULLS FIRST",
+    ordered: true,
+  },
+  {
+    name: "top talkers",
+    sql: "SELECT src_addr, sum(bytes) AS total FROM flows WHERE ts >= '2026-03-01' GROUP BY src_addr ORDER BY total DESC, src_addr LIMIT 10",
+    ordered: true,
+  },
+  {
+    name: "per-minute series across a chunk boundary",
+    sql: "SELECT time_bucket('1 minute', ts) AS minute, count(*), sum(bytes) FROM flows WHERE ts >= '2026-03-03 23:30' AND ts < '2026-03-04 00:30' GROUP BY 1 ORDER BY 1",
+    ordered: true,
+  },
+  {
+    name: "hourly series",
+    sql: "SELECT date_trunc('hour', ts) AS hour, sum(bytes) AS bytes FROM flows GROUP BY 1 ORDER BY 1",
+    ordered: true,
+  },
+  {
+    name: "daily series UTC",
+    sql: "SELECT date_trunc('day', ts) AS day, count(*), avg(bytes) AS avg_bytes FROM flows GROUP BY 1 ORDER BY 1",
+    ordered: true,
+  },
+  {
+    name: "daily series America/New_York",
+    sql: "SELECT date_trunc('day', ts) AS day, count(*), sum(bytes) FROM flows GROUP BY 1 ORDER BY 1",
+    timeZone: "America/New_York",
+    ordered: true,
+  },
+  {
+    name: "daily time_bucket Asia/Kolkata with zone-less bounds",
+    sql: "SELECT date_trunc('day', ts) AS day, count(*) FROM flows WHERE ts >= '2026-03-02 00:00' AND ts < '2026-03-05 00:00' GROUP BY 1 ORDER BY 1",
+    timeZone: "Asia/Kolkata",
+    ordered: true,
+  },
+  { name: "IPv4 CIDR filter", sql: "SELECT count(*), sum(bytes) FROM flows WHERE src_addr << '10.0.0.0/8'" },
+  {
+    name: "IPv6 CIDR group",
+    sql: "SELECT dst_addr, count(*) AS n FROM flows WHERE dst_addr <<= '2001:db8::/32' GROUP BY dst_addr ORDER BY n DESC, dst_addr LIMIT 5",
+    ordered: true,
+  },
+  {
+    name: "exporter equality",
+    sql: "SELECT exporter, count(*) FROM flows WHERE exporter = '192.0.2.1' OR exporter = '2001:db8:ffff::e1' GROUP BY exporter ORDER BY exporter",
+    ordered: true,
+  },
+  {
+    name: "port filter",
+    sql: "SELECT dst_port, count(*), sum(packets) FROM flows WHERE dst_port IN (443, 53) AND ts < '2026-03-06' GROUP BY dst_port ORDER BY dst_port",
+    ordered: true,
+  },
+  { name: "median bytes", sql: "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY bytes) AS p50 FROM flows" },
+  {
+    name: "window running total",
+    sql: "SELECT day, n, sum(n) OVER (ORDER BY day) AS running FROM (SELECT date_trunc('day', ts) AS day, count(*) AS n FROM flows GROUP BY 1) d ORDER BY day",
+    ordered: true,
+  },
+  {
+    name: "CTE over talkers",
+    sql: "WITH t AS (SELECT src_addr, sum(bytes) AS b FROM flows GROUP BY src_addr) SELECT count(*) AS talkers, max(b) AS top FROM t",
+  },
+  {
+    name: "join to VALUES",
+    sql: "SELECT v.name, count(*) FROM flows f JOIN (VALUES (6, 'tcp'), (17, 'udp')) AS v(proto, name) ON f.proto = v.proto GROUP BY v.name ORDER BY v.name",
+    ordered: true,
+  },
+  {
+    name: "NULL-aware counts",
+    sql: "SELECT count(*) AS all_rows, count(src_port) AS with_port, count(*) FILTER (WHERE ts_end IS NULL) AS open_ended, count(src_addr) AS with_src FROM flows",
+  },
+  {
+    name: "rows exactly on a chunk boundary",
+    sql: "SELECT ts, exporter, src_addr, dst_addr, bytes FROM flows WHERE ts = '2026-03-04 00:00:00+00' ORDER BY exporter",
+    ordered: true,
+  },
+  { name: "distinct sources", sql: "SELECT count(DISTINCT src_addr) AS sources FROM flows" },
+  {
+    name: "avg with HAVING",
+    sql: "SELECT exporter, avg(bytes) AS avg_bytes, max(ts) AS last_seen FROM flows GROUP BY exporter HAVING count(*) > 10 ORDER BY exporter",
+    ordered: true,
+  },
+  {
+    name: "relative time with a parameter",
+    sql: "SELECT count(*) FROM flows WHERE ts > now() - interval '3650 days' AND dst_port = $1",
+    params: ["443"],
+  },
+];
+
+let fixture: TierFixture;
+let gateway: Gateway;
+let cacheDir: string;
+
+beforeAll(async () => {
+  fixture = await startTierFixture();
+  await fixture.insert(flowDataset(FIRST_DAY, DAYS, 250, 7));
+  cacheDir = mkdtempSync(join(tmpdir(), "gateway-cache-"));
+  gateway = new Gateway(
+    gatewayConfig({ pgUrl: fixture.readerUrl, warehouse: fixture.warehouse, cacheDir, hotSliceRowLimit: 5_000 }),
+  );
+  await gateway.start();
+}, 180_000);
+
+afterAll(async () => {
+  await gateway?.stop();
+  await fixture?.stop();
+  if (cacheDir !== undefined) rmSync(cacheDir, { recursive: true, force: true });
+});
+
+async function reference(c: Case): Promise<Value[][]> {
+  const result = await fixture.reference(c.sql, c.timeZone ?? "UTC", c.params);
+  const types = result.fields.map((f) => pgValueType(f.dataTypeID));
+  return result.rows.map((row) => row.map((v, i) => fromPgText(types[i] ?? "unknown", v ?? null)));
+}
+
+function close(a: Value, b: Value): boolean {
+  if (typeof a === "number" && typeof b === "number") {
+    return a === b || Math.abs(a - b) <= 1e-9 * Math.max(Math.abs(a), Math.abs(b));
+  }
+  return a === b;
+}
+
+function sameRows(actual: readonly (readonly Value[])[], expected: readonly (readonly Value[])[], ordered: boolean) {
+  const key = (r: readonly Value[]) => JSON.stringify(r.map((v) => (typeof v === "number" ? Number(v.toPrecision(12)) : v)));
+  const a = ordered ? actual : [...actual].sort((x, y) => key(x).localeCompare(key(y)));
+  const e = ordered ? expected : [...expected].sort((x, y) => key(x).localeCompare(key(y)));
+  expect(a.length).toBe(e.length);
+  a.forEach((row, i) => {
+    const other = e[i] ?? [];
+    const equal = row.length === other.length && row.every((v, j) => close(v, other[j] ?? null));
+    if (!equal) expect(row).toEqual(other);
+  });
+}
+
+async function runAll(expectRoute: (c: Case, outcome: QueryOutcome) => void): Promise<void> {
+  for (const c of CASES) {
+    const outcome = await gateway
+      .query({ sql: c.sql, ...(c.timeZone ? { timeZone: c.timeZone } : {}), ...(c.params ? { params: c.params } : {}) })
+      .catch((error: unknown) => {
+        throw new Error(`${c.name}: ${(error as Error).message}`);
+      });
+    const expected = await reference(c);
+    try {
+      sameRows(outcome.result.rows, expected, c.ordered === true);
+    } catch (error) {
+      throw new Error(`${c.name} [${outcome.info.route}/${outcome.info.strategy}]: ${(error as Error).message}`);
+    }
+    expectRoute(c, outcome);
+  }
+}
+
+describe("gateway answers like TimescaleDB holding all rows", () => {
+  it("all hot", async () => {
+    await runAll((c, outcome) => {
+      if (c.name !== "count all") return;
+      expect(outcome.info.route).toBe("hot");
+      expect(outcome.info.engines).toEqual(["timescale"]);
+    });
+  }, 120_000);
+
+  it("split across tiers, with a late chunk inside the archived range", async () => {
+    for (let d = 0; d < 3; d++) {
+      const start = FIRST_DAY + BigInt(d) * DAY_US;
+      expect(await fixture.archive(start, start + DAY_US)).toBeGreaterThan(200);
+    }
+    // Late flows for an archived day create a new hot chunk inside the cold range.
+    await fixture.insert(flowDataset(FIRST_DAY + DAY_US, 1, 20, 99).slice(4));
+    const strategies = new Map<string, string>();
+    await runAll((c, outcome) => {
+      strategies.set(c.name, `${outcome.info.route}/${outcome.info.strategy}`);
+    });
+    expect(strategies.get("count all")).toBe("both/partial-aggregate");
+    expect(strategies.get("per-minute series across a chunk boundary")).toBe("both/partial-aggregate");
+    expect(strategies.get("median bytes")).toBe("both/hot-slice");
+    expect(strategies.get("rows exactly on a chunk boundary")).toBe("hot/hot");
+
+    const cold = await gateway.query({ sql: "SELECT count(*) FROM flows WHERE ts >= '2026-03-03' AND ts < '2026-03-04'" });
+    expect(cold.info.route).toBe("cold");
+    expect(cold.info.filesScanned).toBe(1);
+    expect(cold.info.filesPruned).toBeGreaterThanOrEqual(2);
+    const late = await gateway.query({ sql: "SELECT count(*) FROM flows WHERE ts >= '2026-03-02' AND ts < '2026-03-03'" });
+    expect(late.info.route).toBe("both");
+  }, 180_000);
+
+  it("all cold", async () => {
+    const { rows } = await fixture.admin.query<{ start: Date; end: Date }>(
+      "SELECT range_start AS start, range_end AS end FROM timescaledb_information.chunks WHERE hypertable_name = 'flows'",
+    );
+    for (const r of rows) await fixture.archive(BigInt(r.start.getTime()) * 1000n, BigInt(r.end.getTime()) * 1000n);
+    await runAll((c, outcome) => {
+      if (c.name === "count all") {
+        expect(outcome.info.route).toBe("cold");
+        expect(outcome.info.engines).toEqual(["duckdb"]);
+      }
+    });
+  }, 180_000);
+});

@@ -1,0 +1,136 @@
+/**
+ * Measured tier state (architecture invariant 5): the hot chunks from the
+ * TimescaleDB chunk catalog and the cold files of the Iceberg snapshot the
+ * catalog pointer names, both read inside the query's consistent cut. The
+ * snapshot's manifests are immutable, so they are cached by metadata
+ * location: after the first query, reading the tier state costs one small
+ * statement inside the cut and no object-store round trip.
+ */
+import { readFileSync } from "node:fs";
+import {
+  currentSchema,
+  currentSnapshot,
+  type DataFile,
+  fromBytes,
+  loadScanManifests,
+  type ObjectStore,
+  readMetadata,
+  type ScanManifest,
+  type Schema,
+} from "@netflow/iceberg";
+import { TIME_COLUMN } from "@netflow/schema";
+import type { HotTransaction } from "../engine/timescale.ts";
+import { formatDate } from "../engine/values.ts";
+import type { ColdFile, HotChunk, Tiers } from "../route/route.ts";
+
+const TIER_STATE_SQL = readFileSync(new URL("./tier-state.sql", import.meta.url), "utf8");
+
+/** A cold data file with what the gateway needs beyond routing. */
+export interface ColdDataFile extends ColdFile {
+  readonly sizeBytes: number;
+  /** Partition values as text (a day(ts) partition as its date), for /api/tiers. */
+  readonly partitionLabel: string;
+}
+
+export interface ColdSnapshot {
+  readonly metadataLocation: string;
+  readonly snapshotId: string | null;
+  readonly schema: Schema;
+  readonly manifests: readonly ScanManifest[];
+  readonly files: readonly ColdDataFile[];
+}
+
+export interface HotChunkInfo extends HotChunk {
+  readonly name: string;
+  readonly compressed: boolean;
+}
+
+export interface TierState extends Tiers {
+  readonly hotChunks: readonly HotChunkInfo[];
+  readonly coldFiles: readonly ColdDataFile[];
+  readonly cold: ColdSnapshot | null;
+}
+
+export interface TierReaderConfig {
+  readonly store: ObjectStore;
+  readonly catalogName: string;
+  readonly table: { readonly namespace: readonly string[]; readonly name: string };
+  /** Snapshots kept in memory. Default 4. */
+  readonly cachedSnapshots?: number;
+}
+
+export class TierReader {
+  private readonly snapshots = new Map<string, Promise<ColdSnapshot>>();
+
+  constructor(private readonly config: TierReaderConfig) {}
+
+  /** Reads the tier state inside an open (REPEATABLE READ) transaction. */
+  async read(tx: HotTransaction): Promise<TierState> {
+    const [row] = await tx.rows(TIER_STATE_SQL, [
+      this.config.catalogName,
+      this.config.table.namespace.join("."),
+      this.config.table.name,
+      "public",
+      "flows",
+    ]);
+    const chunks = JSON.parse(row?.chunks ?? "[]") as { name: string; start: string; end: string; compressed: boolean }[];
+    const hotChunks: HotChunkInfo[] = chunks.map((c) => ({
+      name: c.name,
+      chunkId: Number(/_(\d+)_chunk$/.exec(c.name)?.[1] ?? -1),
+      rangeStart: BigInt(c.start),
+      rangeEnd: BigInt(c.end),
+      compressed: c.compressed,
+    }));
+    const location = row?.metadata_location ?? null;
+    const cold = location === null ? null : await this.snapshot(location);
+    return { hotChunks, coldFiles: cold?.files ?? [], cold };
+  }
+
+  private snapshot(location: string): Promise<ColdSnapshot> {
+    let loading = this.snapshots.get(location);
+    if (loading === undefined) {
+      loading = this.load(location);
+      loading.catch(() => this.snapshots.delete(location));
+      this.snapshots.set(location, loading);
+      const keep = this.config.cachedSnapshots ?? 4;
+      for (const key of this.snapshots.keys()) {
+        if (this.snapshots.size <= keep) break;
+        this.snapshots.delete(key);
+      }
+    }
+    return loading;
+  }
+
+  private async load(location: string): Promise<ColdSnapshot> {
+    const metadata = await readMetadata(this.config.store, location);
+    const schema = currentSchema(metadata);
+    const snapshot = currentSnapshot(metadata);
+    const manifests = snapshot === undefined ? [] : await loadScanManifests(this.config.store, metadata);
+    const tsField = schema.fields.find((f) => f.name === TIME_COLUMN);
+    const files = manifests.flatMap((m) => m.files.map((f) => coldFile(f, tsField?.id)));
+    return {
+      metadataLocation: location,
+      snapshotId: snapshot === undefined ? null : snapshot.snapshotId.toString(),
+      schema,
+      manifests,
+      files,
+    };
+  }
+}
+
+function coldFile(file: DataFile, tsFieldId: number | undefined): ColdDataFile {
+  const bound = (map: ReadonlyMap<number, Uint8Array>): bigint | null => {
+    const bytes = tsFieldId === undefined ? undefined : map.get(tsFieldId);
+    if (bytes === undefined) return null;
+    const value = fromBytes("timestamptz", bytes);
+    return typeof value === "bigint" ? value : null;
+  };
+  return {
+    path: file.filePath,
+    lower: bound(file.lowerBounds),
+    upper: bound(file.upperBounds),
+    recordCount: file.recordCount,
+    sizeBytes: file.fileSizeInBytes,
+    partitionLabel: file.partition.map((v) => (v === null ? "null" : typeof v === "number" ? formatDate(v) : String(v))).join("/"),
+  };
+}
