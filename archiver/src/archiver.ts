@@ -27,7 +27,7 @@ export class Archiver {
     private readonly config: ArchiverConfig,
     private readonly log: Logger,
   ) {
-    this.queue = new ArchiveQueue(config);
+    this.queue = new ArchiveQueue(config, log);
   }
 
   /** Pool, store and table context (no queue): enough for one-off commands. */

@@ -11,7 +11,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { DataFileWriter, FileObjectStore, flowPartitionSpec, flowSortOrder, flowTableSchema } from "@netflow/iceberg";
-import * as A from "apache-arrow";
 import { GENERATOR, syntheticFlowBatches } from "./synthetic-flows.ts";
 
 const rows = Number(process.argv[2] ?? 1_000_000);
@@ -88,7 +87,7 @@ async function main(): Promise<void> {
   const fmt = (n: number, d = 0): string =>
     n.toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d });
   console.log(
-    `iceberg-write: ${fmt(rows)} rows (${fmt(A.util ? batches.length : 0)} batches of ${fmt(batchSize)}), rowGroupRows ${fmt(rowGroupRows)}`,
+    `iceberg-write: ${fmt(rows)} rows (${fmt(batches.length)} batches of ${fmt(batchSize)}), rowGroupRows ${fmt(rowGroupRows)}`,
   );
   console.log("| writer | rows/s | bytes/row | files | seconds |");
   console.log("|---|---:|---:|---:|---:|");

@@ -85,7 +85,11 @@ export class Gateway {
             secretAccessKey: config.s3.secretAccessKey,
           });
     this.cache = local ? null : new FileCache({ dir: `${config.cacheDir}/files`, maxBytes: config.cacheBytes, store: this.store });
-    this.hot = new TimescaleEngine({ url: config.pgUrl, poolSize: config.pgPoolSize });
+    this.hot = new TimescaleEngine({
+      url: config.pgUrl,
+      poolSize: config.pgPoolSize,
+      statementTimeoutMs: config.queryTimeoutMs,
+    });
     this.cold = new DuckDbEngine({
       memoryLimit: config.duckdbMemoryLimit,
       threads: config.duckdbThreads,

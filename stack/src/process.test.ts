@@ -106,6 +106,10 @@ describe("SupervisedProcess", () => {
     await supervised.start();
     expect(await probe()).toBe(true);
     process.kill(supervised.pid!, "SIGKILL");
+    for (let waited = 0; supervised.pid !== undefined && waited < 5000; waited += 50) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    // Past the first restart delay (50 ms): a respawn would have happened by now.
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(supervised.pid).toBeUndefined();
     expect(supervised.restarts).toBe(0);

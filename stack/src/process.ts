@@ -218,8 +218,11 @@ export class SupervisedProcess {
     const readyByLine = new Promise<void>((resolve) => {
       lineReady = resolve;
     });
+    const drained: Promise<void>[] = [];
     const lines = (stream: NodeJS.ReadableStream, isStdout: boolean): void => {
-      createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on("line", (line) => {
+      const reader = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
+      drained.push(new Promise((resolve) => reader.once("close", resolve)));
+      reader.on("line", (line) => {
         this.#logStream?.write(`${line}\n`);
         this.#tail.push(line);
         if (this.#tail.length > TAIL_LINES) this.#tail.shift();
@@ -253,8 +256,11 @@ export class SupervisedProcess {
       child.kill("SIGKILL");
       await this.#exited;
     }
-    // Give the line readers a moment to drain what the process wrote before dying.
-    await sleep(50);
+    // The exit can be seen before the pipes are read to the end: wait for what
+    // the process wrote last (usually the reason it died), a bounded while.
+    const drainTimer = new AbortController();
+    await Promise.race([Promise.all(drained), sleep(2000, undefined, { signal: drainTimer.signal }).catch(() => {})]);
+    drainTimer.abort();
     const how =
       spawnError !== undefined
         ? `could not be spawned (${spawnError.message})`
@@ -278,7 +284,10 @@ export class SupervisedProcess {
       return;
     }
     if (Date.now() - startedAt >= this.spec.restart.stableAfterMs) this.#failures = 0;
-    this.#log.warn({ code: info.code, signal: info.signal }, "process exited unexpectedly; restarting");
+    this.#log.warn(
+      { code: info.code, signal: info.signal, lastLines: this.#tail.slice(-5), log: this.spec.logFile },
+      "process exited unexpectedly; restarting",
+    );
     this.#restartLoop = this.#respawn(this.spec.restart);
   }
 

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { layerEnv, readEnvFile } from "./env.ts";
-import { SecretsFile } from "./secrets.ts";
+import { NOT_GENERATED, SecretsFile } from "./secrets.ts";
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -41,7 +41,7 @@ describe("SecretsFile", () => {
 
   it("generates nothing in read-only mode", () => {
     const path = join(tempDir(), "secrets.env");
-    expect(new SecretsFile(path, {}, { generate: false }).get("REDIS_PASSWORD")).toBe("");
+    expect(new SecretsFile(path, {}, { generate: false }).get("REDIS_PASSWORD")).toBe(NOT_GENERATED);
     expect(() => statSync(path)).toThrow();
   });
 

@@ -21,7 +21,10 @@ export class SecretsFile implements SecretSource {
   readonly #generate: boolean;
   #values: Record<string, string> | undefined;
 
-  /** With `generate: false` (the `status` command) a missing secret reads as "" and nothing is written. */
+  /**
+   * With `generate: false` (the `status` command) nothing is written and a
+   * missing secret reads as NOT_GENERATED, a value no server was given.
+   */
   constructor(path: string, env: Env, options: { generate?: boolean } = {}) {
     this.path = path;
     this.#env = env;
@@ -34,7 +37,7 @@ export class SecretsFile implements SecretSource {
     const values = this.#load();
     const existing = values[name];
     if (existing !== undefined && existing !== "") return existing;
-    if (!this.#generate) return "";
+    if (!this.#generate) return NOT_GENERATED;
     const generated = generateSecret();
     values[name] = generated;
     this.#save(values);
@@ -70,6 +73,9 @@ export class SecretsFile implements SecretSource {
     chmodSync(this.path, 0o600);
   }
 }
+
+/** What a read-only SecretsFile answers for a secret never generated. */
+export const NOT_GENERATED = "not-generated-yet";
 
 /**
  * 24 random bytes in base64url: 192 bits, and no characters that need quoting

@@ -29,7 +29,10 @@ function common(buf: { valid: Uint8Array; nulls: number }, n: number): { length:
   return buf.nulls === 0 ? { length: n, nullCount: 0 } : { length: n, nullCount: buf.nulls, nullBitmap: packBits(buf.valid, n) };
 }
 
-function bufferFor(column: FlowColumn, capacity: number, field: A.Field): ColumnBuffer {
+/** How addresses arrive: Postgres `host()` text, or the 32-hex-digit cold encoding (DuckDB `hex()` of Parquet). */
+export type AddressFormat = "text" | "hex";
+
+function bufferFor(column: FlowColumn, capacity: number, field: A.Field, addresses: AddressFormat): ColumnBuffer {
   const valid = new Uint8Array(capacity);
   switch (column.icebergType) {
     case "timestamptz":
@@ -85,7 +88,10 @@ function bufferFor(column: FlowColumn, capacity: number, field: A.Field): Column
         valid,
         nulls: 0,
         fill: (i, t) => {
-          bytes.set(encodeAddress(t), end);
+          if (addresses === "hex") {
+            if (t.length !== 32) throw new ArchiverError("schema-mismatch", `column ${column.name}: address is not 16 bytes`, { retryable: false });
+            bytes.set(Buffer.from(t, "hex"), end);
+          } else bytes.set(encodeAddress(t), end);
           end += 16;
           offsets[i + 1] = end;
         },
@@ -104,10 +110,10 @@ function bufferFor(column: FlowColumn, capacity: number, field: A.Field): Column
   }
 }
 
-/** Converts the export query's rows into one Arrow record batch. */
-export function rowsToRecordBatch(rows: readonly (readonly (string | null)[])[]): A.RecordBatch {
+/** Converts text rows (FLOW_COLUMNS order) into one Arrow record batch. */
+export function rowsToRecordBatch(rows: readonly (readonly (string | null)[])[], addresses: AddressFormat = "text"): A.RecordBatch {
   const n = rows.length;
-  const buffers = FLOW_COLUMNS.map((c, i) => bufferFor(c, n, SCHEMA.fields[i]!));
+  const buffers = FLOW_COLUMNS.map((c, i) => bufferFor(c, n, SCHEMA.fields[i]!, addresses));
   for (let r = 0; r < n; r++) {
     const row = rows[r]!;
     for (let i = 0; i < buffers.length; i++) {

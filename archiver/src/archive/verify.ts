@@ -51,10 +51,10 @@ export async function duckdbChecksum(paths: readonly string[]): Promise<Checksum
   }
 }
 
-/** The checksum of data files at their warehouse locations. */
-export async function verifyFiles(store: ObjectStore, locations: readonly string[]): Promise<Checksum> {
-  if (locations.every((l) => l.startsWith("file://"))) return await duckdbChecksum(locations.map((l) => fileURLToPath(l)));
-  const dir = await mkdtemp(join(tmpdir(), "archiver-verify-"));
+/** Runs `fn` over local paths of warehouse files: in place for file://, temp copies otherwise. */
+export async function withLocalFiles<T>(store: ObjectStore, locations: readonly string[], fn: (paths: string[]) => Promise<T>): Promise<T> {
+  if (locations.every((l) => l.startsWith("file://"))) return await fn(locations.map((l) => fileURLToPath(l)));
+  const dir = await mkdtemp(join(tmpdir(), "archiver-read-"));
   try {
     const paths: string[] = [];
     for (const [i, location] of locations.entries()) {
@@ -62,8 +62,13 @@ export async function verifyFiles(store: ObjectStore, locations: readonly string
       await copyToFile(store, location, path);
       paths.push(path);
     }
-    return await duckdbChecksum(paths);
+    return await fn(paths);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** The checksum of data files at their warehouse locations. */
+export async function verifyFiles(store: ObjectStore, locations: readonly string[]): Promise<Checksum> {
+  return await withLocalFiles(store, locations, duckdbChecksum);
 }

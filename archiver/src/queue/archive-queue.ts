@@ -6,6 +6,7 @@
  */
 import { type Job, Queue } from "bullmq";
 import { Redis } from "ioredis";
+import type { Logger } from "pino";
 import type { ArchiverConfig } from "../config.ts";
 import type { HotChunk } from "../hot/chunks.ts";
 import { archiveJobId } from "./scan.ts";
@@ -24,19 +25,25 @@ export interface QueueStatus {
   readonly schedulerEveryMs: number | undefined;
 }
 
-export function redisConnection(url: string): Redis {
+export function redisConnection(url: string, log?: Logger): Redis {
   // BullMQ workers block on Redis commands; ioredis must not give up on them.
-  return new Redis(url, { maxRetriesPerRequest: null });
+  const r = new Redis(url, { maxRetriesPerRequest: null });
+  // ioredis reconnects by itself; an outage is logged, not an unhandled event.
+  r.on("error", (err: Error) => log?.warn({ err: err.message }, "redis connection error"));
+  return r;
 }
 
 export class ArchiveQueue {
   private queue: Queue | undefined;
   private connection: Redis | undefined;
 
-  constructor(private readonly config: Pick<ArchiverConfig, "redisUrl" | "queueName" | "jobAttempts" | "backoffMs" | "scheduleEveryMs">) {}
+  constructor(
+    private readonly config: Pick<ArchiverConfig, "redisUrl" | "queueName" | "jobAttempts" | "backoffMs" | "scheduleEveryMs">,
+    private readonly log?: Logger,
+  ) {}
 
   start(): void {
-    this.connection = redisConnection(this.config.redisUrl);
+    this.connection = redisConnection(this.config.redisUrl, this.log);
     this.queue = new Queue(this.config.queueName, { connection: this.connection });
   }
 

@@ -6,6 +6,7 @@
  * in `status` with their reason.
  */
 import { type Job, UnrecoverableError, Worker } from "bullmq";
+import type { Redis } from "ioredis";
 import type pg from "pg";
 import type { Logger } from "pino";
 import { type ArchiveDeps, archiveChunk } from "../archive/job.ts";
@@ -17,6 +18,7 @@ import { scanHotTier } from "./scan.ts";
 
 export class ArchiveWorker {
   private worker: Worker | undefined;
+  private connection: Redis | undefined;
 
   constructor(
     private readonly config: ArchiverConfig,
@@ -27,8 +29,9 @@ export class ArchiveWorker {
   ) {}
 
   start(): void {
+    this.connection = redisConnection(this.config.redisUrl, this.log);
     this.worker = new Worker(this.config.queueName, (job) => this.process(job), {
-      connection: redisConnection(this.config.redisUrl),
+      connection: this.connection,
       concurrency: this.config.concurrency,
       // Long exports must not be taken for stalled jobs.
       lockDuration: 120_000,
@@ -64,6 +67,8 @@ export class ArchiveWorker {
 
   async stop(): Promise<void> {
     await this.worker?.close();
+    this.connection?.disconnect();
     this.worker = undefined;
+    this.connection = undefined;
   }
 }

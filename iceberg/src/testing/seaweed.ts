@@ -33,7 +33,8 @@ export interface SeaweedOptions {
 
 export async function startSeaweed(options: SeaweedOptions = {}): Promise<SeaweedServer> {
   const dir = await mkdtemp(join(tmpdir(), "seaweed-"));
-  const [master, masterGrpc, volume, volumeGrpc, filer, filerGrpc, s3, s3Grpc, s3Iceberg] = await freePorts(9);
+  const [master, masterGrpc, volume, volumeGrpc, filer, filerGrpc, s3, s3Grpc, s3Iceberg, s3Lance] =
+    await freePorts(10);
   const accessKeyId = "netflow-test";
   const secretAccessKey = "netflow-test-secret";
   const s3Config = join(dir, "s3.json");
@@ -60,13 +61,17 @@ export async function startSeaweed(options: SeaweedOptions = {}): Promise<Seawee
     `-volume.port.grpc=${volumeGrpc}`,
     "-volume.max=0",
     "-master.volumeSizeLimitMB=64",
+    // Tests never talk to the internet.
+    "-master.telemetry=false",
     "-filer",
     `-filer.port=${filer}`,
     `-filer.port.grpc=${filerGrpc}`,
     "-s3",
     `-s3.port=${s3}`,
     `-s3.port.grpc=${s3Grpc}`,
+    // Every listener gets a free port: fixed defaults (e.g. Lance on 9101) collide between parallel servers.
     `-s3.port.iceberg=${s3Iceberg}`,
+    `-s3.port.lance=${s3Lance}`,
     `-s3.config=${s3Config}`,
   ];
   const bin = options.weedBin ?? process.env.WEED_BIN ?? "weed";

@@ -124,7 +124,7 @@ export class DataFileWriter {
         return nullColumn(f.type, batch.numRows);
       }
       const c = fromArrow(v.data[0]!, f.type, f.name);
-      if (f.required && c.valid && c.valid.includes(0))
+      if (f.required && c.valid?.includes(0))
         throw new IcebergError("invalid-data", `required column ${f.name} contains nulls`);
       return c;
     });

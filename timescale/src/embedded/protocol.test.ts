@@ -9,11 +9,13 @@ import { parseScramVerifier } from "./auth.ts";
 import { startupSettings } from "./connection.ts";
 import { PreparedNames } from "./prepared-names.ts";
 import {
+  commandComplete,
   copyFailReason,
   dataRows,
   endingStatus,
   errorResponse,
   firstError,
+  firstResultRows,
   queryMessage,
   queryText,
   readyForQuery,
@@ -75,6 +77,15 @@ describe("messages", () => {
     expect(endingStatus(row)).toBeUndefined();
     expect(dataRows(response)).toEqual([["a", null]]);
     expect(firstError(response)).toEqual({ severity: "ERROR", code: "42501", message: "nope", hint: "ask" });
+    const row2 = new Uint8Array([0x44, 0, 0, 0, 11, 0, 1, 0, 0, 0, 1, 0x62]);
+    const twoStatements = new Uint8Array([
+      ...row,
+      ...commandComplete("SELECT 1"),
+      ...row2,
+      ...commandComplete("SELECT 1"),
+    ]);
+    expect(firstResultRows(twoStatements)).toEqual([["a", null]]);
+    expect(dataRows(twoStatements)).toEqual([["a", null], ["b"]]);
   });
 });
 

@@ -178,6 +178,17 @@ export function dataRows(response: Uint8Array): (string | null)[][] {
   return rows;
 }
 
+/** Text values of the DataRows of the first statement of a multi-statement response. */
+export function firstResultRows(response: Uint8Array): (string | null)[][] {
+  for (const { type, body } of splitMessages(response)) {
+    if (type === "C") {
+      const end = body.byteOffset - response.byteOffset + body.byteLength;
+      return dataRows(response.subarray(0, end));
+    }
+  }
+  return dataRows(response);
+}
+
 /** The first ErrorResponse of a response, if any. */
 export function firstError(response: Uint8Array): ErrorFields | undefined {
   for (const { type, body } of splitMessages(response)) {

@@ -8,7 +8,7 @@
 import type { Logger } from "pino";
 import { ENGINE_SUPERUSER, type Engine } from "./engine.ts";
 import { EmbeddedError } from "./errors.ts";
-import { type ErrorFields, quoteIdent, quoteLiteral } from "./protocol.ts";
+import { type ErrorFields, firstResultRows, quoteIdent, quoteLiteral } from "./protocol.ts";
 
 /** A connection's identity as far as the engine session is concerned. */
 export interface SessionOwner {
@@ -62,12 +62,31 @@ export class SessionSwitch {
 
   /** Makes the engine session run as `owner`. Call with the engine lock held, outside any transaction. */
   async enter(owner: SessionOwner): Promise<void> {
-    if (this.#owner !== owner) {
-      await this.#switchOut();
-      await this.#apply(owner);
-      this.#owner = owner;
+    if (this.#owner === owner) {
+      // Set again for every transaction: nothing a previous one did may carry over.
+      const result = await this.#engine.simple(setRole(owner.role));
+      if (result.error) throw new SessionSwitchError(result.error);
+      return;
     }
-    const result = await this.#engine.simple(`SET SESSION AUTHORIZATION ${quoteIdent(owner.role)}`);
+    // Capture, reset and apply in one round trip; it is one implicit transaction, so if any
+    // part fails nothing changed and the step-by-step path below sorts out which part.
+    const previous = this.#owner && !this.#owner.closed ? this.#owner : undefined;
+    const statements = [
+      ...(previous ? [CAPTURE] : []),
+      ...(this.#owner ? [RESET] : []),
+      ...(owner.settings.size > 0 ? [applySql([...owner.settings])] : []),
+      setRole(owner.role),
+    ];
+    const combined = await this.#engine.simple(statements.join("; "));
+    if (!combined.error) {
+      if (previous) previous.settings = captured(firstResultRows(combined.raw));
+      this.#owner = owner;
+      return;
+    }
+    await this.#switchOut();
+    await this.#apply(owner);
+    this.#owner = owner;
+    const result = await this.#engine.simple(setRole(owner.role));
     if (result.error) throw new SessionSwitchError(result.error);
   }
 
@@ -81,19 +100,11 @@ export class SessionSwitch {
     const owner = this.#owner;
     if (!owner) return;
     if (!owner.closed) {
-      const captured = await this.#engine.simple(
-        "SELECT name, setting FROM pg_catalog.pg_settings WHERE source = 'session'",
-      );
-      if (captured.error) {
-        this.#logger.warn({ connection: owner.id, error: captured.error.message }, "settings capture failed");
+      const result = await this.#engine.simple(CAPTURE);
+      if (result.error) {
+        this.#logger.warn({ connection: owner.id, error: result.error.message }, "settings capture failed");
       } else {
-        const settings = new Map<string, string>();
-        for (const [name, value] of captured.rows) {
-          if (name == null || value == null || NOT_CAPTURED.has(name)) continue;
-          if (BASELINE.some(([n, v]) => n === name && v === value)) continue;
-          settings.set(name, value);
-        }
-        owner.settings = settings;
+        owner.settings = captured(result.rows);
       }
     }
     await this.#resetSession();
@@ -101,29 +112,48 @@ export class SessionSwitch {
   }
 
   async #resetSession(): Promise<void> {
-    const sql = [
-      `SET SESSION AUTHORIZATION ${ENGINE_SUPERUSER}`,
-      "RESET ALL",
-      // set_config, not SET: a quoted SET value would be one list element for search_path.
-      `SELECT ${BASELINE.map(([name, value]) => `pg_catalog.set_config(${quoteLiteral(name)}, ${quoteLiteral(value)}, false)`).join(", ")}`,
-    ].join("; ");
-    const result = await this.#engine.simple(sql);
+    const result = await this.#engine.simple(RESET);
     if (result.error) throw new EmbeddedError("engine", `cannot reset the engine session: ${result.error.message}`);
   }
 
   async #apply(owner: SessionOwner): Promise<void> {
     if (owner.settings.size === 0) return;
-    const call = (name: string, value: string) =>
-      `pg_catalog.set_config(${quoteLiteral(name)}, ${quoteLiteral(value)}, false)`;
-    const all = await this.#engine.simple(`SELECT ${[...owner.settings].map(([n, v]) => call(n, v)).join(", ")}`);
+    const all = await this.#engine.simple(applySql([...owner.settings]));
     if (!all.error) return;
     // One bad value must not cost the others: apply them one by one and drop the rejects.
     for (const [name, value] of [...owner.settings]) {
-      const one = await this.#engine.simple(`SELECT ${call(name, value)}`);
+      const one = await this.#engine.simple(applySql([[name, value]]));
       if (one.error) {
         owner.settings.delete(name);
         this.#logger.warn({ connection: owner.id, setting: name, error: one.error.message }, "setting dropped");
       }
     }
   }
+}
+
+const CAPTURE = "SELECT name, setting FROM pg_catalog.pg_settings WHERE source = 'session'";
+
+function applySql(settings: [string, string][]): string {
+  // set_config, not SET: a quoted SET value would be one list element for search_path.
+  const calls = settings.map(
+    ([name, value]) => `pg_catalog.set_config(${quoteLiteral(name)}, ${quoteLiteral(value)}, false)`,
+  );
+  return `SELECT ${calls.join(", ")}`;
+}
+
+const RESET = [`SET SESSION AUTHORIZATION ${ENGINE_SUPERUSER}`, "RESET ALL", applySql(BASELINE)].join("; ");
+
+function setRole(role: string): string {
+  return `SET SESSION AUTHORIZATION ${quoteIdent(role)}`;
+}
+
+/** The connection's own settings from a capture: session-level values that differ from the baseline. */
+function captured(rows: (string | null)[][]): Map<string, string> {
+  const settings = new Map<string, string>();
+  for (const [name, value] of rows) {
+    if (name == null || value == null || NOT_CAPTURED.has(name)) continue;
+    if (BASELINE.some(([n, v]) => n === name && v === value)) continue;
+    settings.set(name, value);
+  }
+  return settings;
 }

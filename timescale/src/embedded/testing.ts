@@ -35,7 +35,6 @@ export interface EmbeddedTestServer {
 }
 
 const MAIN = path.join(path.dirname(fileURLToPath(import.meta.url)), "main.ts");
-const TSX_LOADER = createRequire(import.meta.url).resolve("tsx");
 const START_TIMEOUT_MS = 90_000;
 
 /** Waits for the child to exit (SIGKILL after timeoutMs); resolves with its exit code or signal. */
@@ -62,7 +61,9 @@ export async function startEmbeddedForTest(opts: StartEmbeddedOptions = {}): Pro
   process.once("exit", killOnExit);
 
   const launch = async (): Promise<void> => {
-    const proc = spawn(process.execPath, ["--import", TSX_LOADER, MAIN], {
+    // Resolved here, not at import: production code importing the package has no tsx.
+    const tsxLoader = createRequire(import.meta.url).resolve("tsx");
+    const proc = spawn(process.execPath, ["--import", tsxLoader, MAIN], {
       env: {
         ...process.env,
         EMBEDDED_PG_DATA_DIR: dataDir,

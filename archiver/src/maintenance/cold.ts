@@ -1,0 +1,65 @@
+/**
+ * Cold-tier maintenance with the iceberg library's operations:
+ *   retention   drop whole day partitions older than the cutoff (metadata-only delete snapshot)
+ *   expiry      drop snapshots older than the keep window, then files only they referenced
+ *   orphans     delete files no metadata references, older than a safety age
+ * Each returns what it did, for logs and metrics.
+ */
+import {
+  deleteFiles,
+  expireSnapshots,
+  type LoadedTable,
+  liveEntries,
+  loadTable,
+  removeOrphanFiles,
+  type TableContext,
+} from "@netflow/iceberg";
+import { FLOWS_TABLE } from "../warehouse/warehouse.ts";
+
+const DAY_MS = 86_400_000;
+
+/** Deletes data files of day partitions that end at or before `now - retentionDays`. */
+export async function applyColdRetention(
+  ctx: TableContext,
+  retentionDays: number,
+  nowMs: number = Date.now(),
+): Promise<{ table: LoadedTable; cutoffDay: number }> {
+  // day(ts) partition values are days since the epoch; day d covers [d, d+1).
+  const cutoffDay = Math.floor((nowMs - retentionDays * DAY_MS) / DAY_MS);
+  const table = await deleteFiles(ctx, FLOWS_TABLE, (f) => {
+    const day = f.partition[0];
+    return typeof day === "number" && day + 1 <= cutoffDay;
+  });
+  return { table, cutoffDay };
+}
+
+export async function expireOldSnapshots(
+  ctx: TableContext,
+  keepDays: number,
+  keepLast: number,
+  nowMs: number = Date.now(),
+): Promise<{ expired: number; deletedFiles: number }> {
+  const r = await expireSnapshots(ctx, FLOWS_TABLE, { olderThanMs: nowMs - keepDays * DAY_MS, retainLast: keepLast });
+  return { expired: r.expiredSnapshotIds.length, deletedFiles: r.deletedFiles.length };
+}
+
+/**
+ * Orphan removal. The library's removeOrphanFiles (and expireSnapshots) count
+ * a data file as referenced when any kept manifest mentions it, even as a
+ * DELETED entry, so files removed by compaction or retention would stay in
+ * the store forever. A second pass therefore deletes data files that are live
+ * in no kept snapshot, with the same safety age (files of jobs in flight are
+ * younger than it).
+ */
+export async function removeOrphans(ctx: TableContext, minAgeMs: number, nowMs: number = Date.now()): Promise<string[]> {
+  const olderThanMs = nowMs - minAgeMs;
+  const removed = await removeOrphanFiles(ctx, FLOWS_TABLE, { olderThanMs });
+  const t = await loadTable(ctx, FLOWS_TABLE);
+  const live = new Set<string>();
+  for (const s of t.metadata.snapshots) for (const e of await liveEntries(ctx.store, t.metadata, s)) live.add(e.dataFile.filePath);
+  const dead = (await ctx.store.list(`${t.metadata.location}/data/`)).filter(
+    (o) => !live.has(o.location) && o.lastModifiedMs < olderThanMs,
+  );
+  for (const o of dead) await ctx.store.delete(o.location);
+  return [...removed, ...dead.map((o) => o.location)];
+}

@@ -1,0 +1,193 @@
+/**
+ * The HTTP API (Hono). Handlers only translate: request → Gateway call →
+ * response; errors → status + `{error, detail, position?}` (errors.ts). Every
+ * route but /healthz needs a bearer token from GATEWAY_TOKENS.
+ */
+import { timingSafeEqual } from "node:crypto";
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import type { Logger } from "pino";
+import type { Gateway, QueryInfo, QueryRequest } from "../gateway.ts";
+import { httpError } from "./errors.ts";
+import { arrowStream, csvChunks, type ResultFormat } from "./format.ts";
+import { OPENAPI_DOCUMENT } from "./openapi.ts";
+
+export interface AppOptions {
+  readonly tokens: readonly string[];
+  /** Largest request body accepted. Default 1 MiB. */
+  readonly maxBodyBytes?: number;
+  readonly log?: Logger;
+}
+
+type GatewayApi = Pick<Gateway, "query" | "explain" | "tiers" | "healthy" | "metricsText">;
+
+export function createApp(gateway: GatewayApi, options: AppOptions): Hono {
+  const app = new Hono();
+  const tokens = options.tokens.map((t) => Buffer.from(t));
+
+  app.onError((error, c) => {
+    const { status, body } = httpError(error);
+    if (status >= 500) options.log?.error({ err: error, path: c.req.path }, "request failed");
+    if (status === 503) c.header("Retry-After", "1");
+    return c.json(body, status);
+  });
+  app.notFound((c) => c.json({ error: "not found", code: "42704", kind: "refused", retryable: false }, 404));
+
+  app.get("/healthz", async (c) => {
+    const ok = await gateway.healthy();
+    return c.json({ status: ok ? "ok" : "hot database unreachable" }, ok ? 200 : 503);
+  });
+
+  app.use("*", async (c, next) => {
+    const header = c.req.header("authorization") ?? "";
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    const given = Buffer.from(match?.[1] ?? "");
+    const ok = match !== null && tokens.some((t) => t.length === given.length && timingSafeEqual(t, given));
+    if (!ok) {
+      c.header("WWW-Authenticate", 'Bearer realm="netflow-gateway"');
+      return c.json(
+        { error: "unauthorized", detail: "send Authorization: Bearer <token>", code: "28000", kind: "refused", retryable: false },
+        401,
+      );
+    }
+    await next();
+  });
+  app.use("/api/*", bodyLimit({ maxSize: options.maxBodyBytes ?? 1024 * 1024, onError: (c) => c.json(invalid("request body too large"), 413) }));
+
+  app.get("/api/openapi.json", (c) => c.json(OPENAPI_DOCUMENT));
+
+  app.get("/metrics", (c) => {
+    c.header("Content-Type", "text/plain; version=0.0.4");
+    return c.body(gateway.metricsText());
+  });
+
+  app.post("/api/query", async (c) => {
+    const parsed = parseRequest(await readJson(c.req.raw));
+    if ("error" in parsed) return c.json(parsed, 400);
+    const outcome = await gateway.query(parsed.request);
+    const { result, info, timingsMs } = outcome;
+    c.header("Server-Timing", `hot;dur=${timingsMs.hot}, cold;dur=${timingsMs.cold}, total;dur=${timingsMs.total}`);
+    if (parsed.format === "json") {
+      return c.json({ columns: result.columns, rows: result.rows, rowCount: result.rows.length, ...describe(info), timingsMs });
+    }
+    c.header("X-Gateway-Route", info.route);
+    c.header("X-Gateway-Strategy", info.strategy);
+    c.header("X-Gateway-Files-Scanned", String(info.filesScanned));
+    c.header("X-Gateway-Files-Pruned", String(info.filesPruned));
+    c.header("X-Gateway-Row-Count", String(result.rows.length));
+    if (parsed.format === "csv") {
+      c.header("Content-Type", "text/csv; charset=utf-8");
+      const chunks = csvChunks(result);
+      return c.body(
+        new ReadableStream<Uint8Array>({
+          pull(controller) {
+            const next = chunks.next();
+            if (next.done) controller.close();
+            else controller.enqueue(new TextEncoder().encode(next.value));
+          },
+        }),
+      );
+    }
+    c.header("Content-Type", "application/vnd.apache.arrow.stream");
+    const bytes = arrowStream(result);
+    return c.body(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+  });
+
+  app.post("/api/explain", async (c) => {
+    const parsed = parseRequest(await readJson(c.req.raw));
+    if ("error" in parsed) return c.json(parsed, 400);
+    const explained = await gateway.explain(parsed.request);
+    return c.json({ ...describe(explained.info), sql: explained.sql });
+  });
+
+  app.get("/api/tiers", async (c) => {
+    const state = await gateway.tiers();
+    const partitions = new Map<string, { partition: string; files: number; records: number; bytes: number }>();
+    for (const f of state.coldFiles) {
+      const p = partitions.get(f.partitionLabel) ?? { partition: f.partitionLabel, files: 0, records: 0, bytes: 0 };
+      p.files++;
+      p.records += f.recordCount ?? 0;
+      p.bytes += f.sizeBytes;
+      partitions.set(f.partitionLabel, p);
+    }
+    const uppers = state.coldFiles.map((f) => f.upper).filter((u): u is bigint => u !== null);
+    const watermark = uppers.length === 0 ? null : uppers.reduce((a, b) => (a > b ? a : b));
+    return c.json({
+      hot: {
+        chunks: state.hotChunks.map((h) => ({
+          name: h.name,
+          start: iso(h.rangeStart),
+          end: iso(h.rangeEnd),
+          compressed: h.compressed,
+        })),
+      },
+      cold: {
+        snapshotId: state.cold?.snapshotId ?? null,
+        files: state.coldFiles.length,
+        records: state.coldFiles.reduce((s, f) => s + (f.recordCount ?? 0), 0),
+        bytes: state.coldFiles.reduce((s, f) => s + f.sizeBytes, 0),
+        partitions: [...partitions.values()].sort((a, b) => a.partition.localeCompare(b.partition)),
+      },
+      /** The newest archived flow time: cold data reaches up to here. */
+      watermark: watermark === null ? null : iso(watermark),
+    });
+  });
+
+  return app;
+}
+
+function describe(info: QueryInfo) {
+  return {
+    route: info.route,
+    strategy: info.strategy,
+    engines: info.engines,
+    tiers: { hotChunks: info.hotChunks, snapshotId: info.snapshotId },
+    files: { scanned: info.filesScanned, pruned: info.filesPruned },
+    hotRowsMoved: info.hotRowsMoved,
+  };
+}
+
+function iso(us: bigint): string {
+  return new Date(Number(us / 1000n)).toISOString();
+}
+
+async function readJson(request: Request): Promise<unknown> {
+  try {
+    return await request.json();
+  } catch {
+    return undefined;
+  }
+}
+
+function invalid(detail: string) {
+  return { error: "invalid request", detail, code: "08P01", kind: "refused", retryable: false };
+}
+
+type Parsed = { request: QueryRequest; format: ResultFormat } | ReturnType<typeof invalid>;
+
+function parseRequest(body: unknown): Parsed {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return invalid("the body must be a JSON object");
+  const b = body as Record<string, unknown>;
+  if (typeof b.sql !== "string" || b.sql.trim() === "") return invalid("sql must be a non-empty string");
+  const format = b.format ?? "json";
+  if (format !== "json" && format !== "csv" && format !== "arrow") return invalid("format must be json, csv or arrow");
+  if (b.timeZone !== undefined && typeof b.timeZone !== "string") return invalid("timeZone must be a string");
+  let params: (string | null)[] | undefined;
+  if (b.params !== undefined) {
+    if (!Array.isArray(b.params)) return invalid("params must be an array");
+    params = [];
+    for (const p of b.params) {
+      if (p === null) params.push(null);
+      else if (typeof p === "string" || typeof p === "number" || typeof p === "boolean") params.push(String(p));
+      else return invalid("params may hold strings, numbers, booleans and null only");
+    }
+  }
+  return {
+    request: {
+      sql: b.sql,
+      ...(params === undefined ? {} : { params }),
+      ...(typeof b.timeZone === "string" ? { timeZone: b.timeZone } : {}),
+    },
+    format,
+  };
+}
