@@ -34,7 +34,13 @@ export {
   readMetadata,
   type TableContext,
 } from "./table/table.ts";
-export { type CommitOptions, commitWithRetry } from "./table/commit.ts";
+export {
+  type ApplyFn,
+  type AppliedUpdate,
+  type CommitOptions,
+  type CommittedTable,
+  commitWithRetry,
+} from "./table/commit.ts";
 export { addColumn, deleteFiles, fastAppend, replaceFiles } from "./table/operations.ts";
 export { liveEntries } from "./table/entries.ts";
 export { lastCommittedMetadata, registerFromMarkers } from "./table/register.ts";

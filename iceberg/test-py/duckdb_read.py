@@ -4,7 +4,8 @@ extension wheels on PyPI; it is installed with `pip install --target <dir> -r
 requirements-duckdb.txt` (default dir below, or $DUCKDB_PYDEPS) so it does not replace the
 system duckdb. Extensions are loaded from those wheels' files: no network.
 
-usage: duckdb_read.py '<json args>'  args: {"metadata_location", "s3": {...} optional}
+usage: duckdb_read.py '<json args>'
+args: {"metadata_location" | "metadata_locations": [...], "s3": {...} optional}
 """
 import glob
 import json
@@ -37,9 +38,14 @@ def main():
             "CREATE SECRET s (TYPE s3, KEY_ID ?, SECRET ?, ENDPOINT ?, URL_STYLE 'path', USE_SSL false, REGION 'us-east-1')",
             [s3["access_key"], s3["secret_key"], endpoint],
         )
-    table = con.execute("SELECT * FROM iceberg_scan(?)", [args["metadata_location"]]).fetch_arrow_table()
-    names, rows = table_rows(table)
-    print(json.dumps({"version": duckdb.__version__, "columns": names, "rows": rows}))
+    def scan(location):
+        names, rows = table_rows(con.execute("SELECT * FROM iceberg_scan(?)", [location]).fetch_arrow_table())
+        return {"version": duckdb.__version__, "columns": names, "rows": rows}
+
+    if "metadata_locations" in args:
+        print(json.dumps({"tables": [scan(loc) for loc in args["metadata_locations"]]}))
+    else:
+        print(json.dumps(scan(args["metadata_location"])))
 
 
 if __name__ == "__main__":

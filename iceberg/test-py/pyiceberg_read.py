@@ -3,7 +3,8 @@
 usage: pyiceberg_read.py '<json args>'
 args: {"catalog_uri": "postgresql+psycopg2://...", "catalog_name": "...", "table": "ns.name",
        "snapshot_id": "<optional>", "row_filter": "<optional>",
-       "reads": [{"snapshot_id", "row_filter"}, ...] (optional; several scans in one run), "s3": {"endpoint","access_key","secret_key"} (optional),
+       "reads": [{"snapshot_id", "row_filter"}, ...] (optional; several scans in one run),
+       "tables": [{"table", "reads"}, ...] (optional; several tables in one run), "s3": {"endpoint","access_key","secret_key"} (optional),
        "metadata_location": "<optional: read via StaticTable instead of the catalog>"}
 """
 import json
@@ -27,9 +28,7 @@ def fileio_props(args):
     }
 
 
-def main():
-    args = json.loads(sys.argv[1])
-    props = fileio_props(args)
+def read_table(args, props):
     if args.get("metadata_location"):
         table = StaticTable.from_metadata(args["metadata_location"], properties=props)
     else:
@@ -45,14 +44,24 @@ def main():
             scan = scan.filter(r["row_filter"])
         names, rows = table_rows(scan.to_arrow())
         results.append({"columns": names, "rows": rows, "files": len(list(scan.plan_files()))})
-    out = {
+    return {
         **results[0],
         "results": results,
         "snapshots": [str(s.snapshot_id) for s in table.metadata.snapshots],
         "current_snapshot_id": str(table.metadata.current_snapshot_id) if table.metadata.current_snapshot_id else None,
         "schema": str(table.schema()),
     }
-    print(json.dumps(out))
+
+
+def main():
+    args = json.loads(sys.argv[1])
+    props = fileio_props(args)
+    if "tables" in args:
+        # Several tables in one run: {"tables": [{"table", "reads"}...]} plus the shared catalog/s3 args.
+        shared = {k: v for k, v in args.items() if k != "tables"}
+        print(json.dumps({"tables": [read_table({**shared, **t}, props) for t in args["tables"]]}))
+    else:
+        print(json.dumps(read_table(args, props)))
 
 
 if __name__ == "__main__":

@@ -111,7 +111,8 @@ export function validateGatewayConfig(config: GatewayConfig): GatewayConfig {
     ["GATEWAY_PG_POOL_SIZE", config.pgPoolSize],
   ];
   for (const [name, value] of positive) {
-    if (!Number.isInteger(value) || value <= 0) throw new ConfigError(`${name} must be a positive integer, got ${value}`);
+    if (!Number.isInteger(value) || value <= 0)
+      throw new ConfigError(`${name} must be a positive integer, got ${value}`);
   }
   if (!Number.isInteger(config.maxQueued) || config.maxQueued < 0) {
     throw new ConfigError(`GATEWAY_MAX_QUEUED must be a non-negative integer, got ${config.maxQueued}`);

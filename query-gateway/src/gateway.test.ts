@@ -119,6 +119,78 @@ const CASES: readonly Case[] = [
     sql: "SELECT count(*) FROM flows WHERE ts > now() - interval '3650 days' AND dst_port = $1",
     params: ["443"],
   },
+  { name: "BETWEEN range", sql: "SELECT count(*), sum(bytes) FROM flows WHERE ts BETWEEN '2026-03-02 06:00' AND '2026-03-03 18:00'" },
+  { name: "TCP SYN flag", sql: "SELECT count(*) FROM flows WHERE tcp_flags & 2 = 2" },
+  {
+    name: "exporter and interface",
+    sql: "SELECT exporter, in_if, sum(bytes) AS b FROM flows GROUP BY 1, 2 ORDER BY 1, 2 NULLS FIRST",
+    ordered: true,
+  },
+  {
+    name: "AS pairs",
+    sql: "SELECT src_as, dst_as, count(*) AS n FROM flows WHERE src_as IS NOT NULL GROUP BY 1, 2 ORDER BY n DESC, 1, 2 LIMIT 10",
+    ordered: true,
+  },
+  {
+    name: "5-tuple lookup",
+    sql: "SELECT ts, src_port, bytes FROM flows WHERE src_addr = '10.1.3.12' AND dst_addr = '192.168.1.20' AND proto = 6 ORDER BY ts, src_port",
+    ordered: true,
+  },
+  {
+    name: "sampling-renormalized bytes",
+    sql: "SELECT sampling_rate, sum(bytes * sampling_rate) AS est FROM flows GROUP BY 1 ORDER BY 1",
+    ordered: true,
+  },
+  { name: "NOT IN addresses", sql: "SELECT count(*) FROM flows WHERE src_addr NOT IN ('10.0.0.1', '10.1.1.2')" },
+  { name: "UDP min/max/avg", sql: "SELECT min(bytes), max(bytes), avg(packets) FROM flows WHERE proto = 17" },
+  {
+    name: "15-minute buckets",
+    sql: "SELECT time_bucket('15 minutes', ts) AS b, count(*) FROM flows WHERE ts < '2026-03-01 03:00' GROUP BY 1 ORDER BY 1",
+    ordered: true,
+  },
+  { name: "weekly UTC", sql: "SELECT date_trunc('week', ts) AS w, count(*) FROM flows GROUP BY 1 ORDER BY 1", ordered: true },
+  {
+    name: "weekly Europe/Berlin",
+    sql: "SELECT date_trunc('week', ts) AS w, count(*) FROM flows GROUP BY 1 ORDER BY 1",
+    timeZone: "Europe/Berlin",
+    ordered: true,
+  },
+  {
+    name: "time_bucket 1 day in America/Los_Angeles (UTC-aligned)",
+    sql: "SELECT time_bucket('1 day', ts) AS d, count(*) FROM flows GROUP BY 1 ORDER BY 1",
+    timeZone: "America/Los_Angeles",
+    ordered: true,
+  },
+  {
+    name: "port range",
+    sql: "SELECT dst_port, count(*) FROM flows WHERE dst_port BETWEEN 20 AND 100 GROUP BY 1 ORDER BY 1",
+    ordered: true,
+  },
+  {
+    name: "IPv6 sources recently",
+    sql: "SELECT count(*) FROM flows WHERE src_addr <<= '2001:db8::/32' AND ts >= now() - interval '3650 days'",
+  },
+  {
+    name: "top port per exporter (row_number)",
+    sql: "SELECT exporter, dst_port, n FROM (SELECT exporter, dst_port, count(*) AS n, row_number() OVER (PARTITION BY exporter ORDER BY count(*) DESC, dst_port) AS rn FROM flows WHERE dst_port IS NOT NULL GROUP BY 1, 2) t WHERE rn = 1 ORDER BY exporter",
+    ordered: true,
+  },
+  { name: "long flows", sql: "SELECT count(*) FROM flows WHERE ts_end - ts > interval '30 seconds'" },
+  {
+    name: "hour of day Europe/Berlin",
+    sql: "SELECT extract(hour FROM ts) AS h, count(*) FROM flows GROUP BY 1 ORDER BY 1",
+    timeZone: "Europe/Berlin",
+    ordered: true,
+  },
+  {
+    name: "share of HTTPS",
+    sql: "SELECT count(*) FILTER (WHERE dst_port = 443) * 100.0 / count(*) AS pct FROM flows",
+  },
+  {
+    name: "CASE classification",
+    sql: "SELECT CASE WHEN dst_port IN (80, 443) THEN 'web' ELSE 'other' END AS kind, sum(bytes) FROM flows GROUP BY 1 ORDER BY 1",
+    ordered: true,
+  },
 ];
 
 let fixture: TierFixture;
@@ -155,7 +227,8 @@ function close(a: Value, b: Value): boolean {
 }
 
 function sameRows(actual: readonly (readonly Value[])[], expected: readonly (readonly Value[])[], ordered: boolean) {
-  const key = (r: readonly Value[]) => JSON.stringify(r.map((v) => (typeof v === "number" ? Number(v.toPrecision(12)) : v)));
+  const key = (r: readonly Value[]) =>
+    JSON.stringify(r.map((v) => (typeof v === "number" ? Number(v.toPrecision(12)) : v)));
   const a = ordered ? actual : [...actual].sort((x, y) => key(x).localeCompare(key(y)));
   const e = ordered ? expected : [...expected].sort((x, y) => key(x).localeCompare(key(y)));
   expect(a.length).toBe(e.length);
@@ -179,7 +252,15 @@ async function runAll(expectRoute: (c: Case, outcome: QueryOutcome) => void): Pr
     } catch (error) {
       throw new Error(`${c.name} [${outcome.info.route}/${outcome.info.strategy}]: ${(error as Error).message}`);
     }
-    if (process.env.GATEWAY_TEST_DEBUG) console.log(c.name, outcome.info.route, outcome.info.strategy, outcome.result.rows.length, JSON.stringify(outcome.result.rows[0]), outcome.timingsMs.total);
+    if (process.env.GATEWAY_TEST_DEBUG)
+      console.log(
+        c.name,
+        outcome.info.route,
+        outcome.info.strategy,
+        outcome.result.rows.length,
+        JSON.stringify(outcome.result.rows[0]),
+        outcome.timingsMs.total,
+      );
     expectRoute(c, outcome);
   }
 }
@@ -209,11 +290,15 @@ describe("gateway answers like TimescaleDB holding all rows", () => {
     expect(strategies.get("median bytes")).toBe("both/hot-slice");
     expect(strategies.get("rows exactly on a chunk boundary")).toBe("hot/hot");
 
-    const cold = await gateway.query({ sql: "SELECT count(*) FROM flows WHERE ts >= '2026-03-03' AND ts < '2026-03-04'" });
+    const cold = await gateway.query({
+      sql: "SELECT count(*) FROM flows WHERE ts >= '2026-03-03' AND ts < '2026-03-04'",
+    });
     expect(cold.info.route).toBe("cold");
     expect(cold.info.filesScanned).toBe(1);
     expect(cold.info.filesPruned).toBeGreaterThanOrEqual(2);
-    const late = await gateway.query({ sql: "SELECT count(*) FROM flows WHERE ts >= '2026-03-02' AND ts < '2026-03-03'" });
+    const late = await gateway.query({
+      sql: "SELECT count(*) FROM flows WHERE ts >= '2026-03-02' AND ts < '2026-03-03'",
+    });
     expect(late.info.route).toBe("both");
   }, 180_000);
 

@@ -84,7 +84,9 @@ export class Gateway {
             accessKeyId: config.s3.accessKeyId,
             secretAccessKey: config.s3.secretAccessKey,
           });
-    this.cache = local ? null : new FileCache({ dir: `${config.cacheDir}/files`, maxBytes: config.cacheBytes, store: this.store });
+    this.cache = local
+      ? null
+      : new FileCache({ dir: `${config.cacheDir}/files`, maxBytes: config.cacheBytes, store: this.store });
     this.hot = new TimescaleEngine({
       url: config.pgUrl,
       poolSize: config.pgPoolSize,
@@ -190,12 +192,19 @@ export class Gateway {
         "refused",
         SQLSTATE.featureNotSupported,
         `${checked.kind.toUpperCase()} statements are not accepted over HTTP: send one query`,
-        { detail: "session statements (SET, SHOW, BEGIN…) belong to the Postgres wire protocol; pass timeZone in the request instead" },
+        {
+          detail:
+            "session statements (SET, SHOW, BEGIN…) belong to the Postgres wire protocol; pass timeZone in the request instead",
+        },
       );
     }
     const node = checked.kind === "select" ? checked.node : checked.query;
     const now = BigInt(Date.now()) * 1000n;
-    const ranges = timeBoundsOf(node, { now, timeZone, ...(request.params ? { params: request.params } : {}) }, request.sql).union;
+    const ranges = timeBoundsOf(
+      node,
+      { now, timeZone, ...(request.params ? { params: request.params } : {}) },
+      request.sql,
+    ).union;
     const planOptions = {
       timeZone,
       now,

@@ -13,3 +13,38 @@ export {
   timeBoundsOf,
 } from "./sql/time-bounds.ts";
 export { ALL, intersect, isAll, NONE, type RangeSet, range, type TimeRange, union } from "./sql/time-range.ts";
+export {
+  ConfigError,
+  GATEWAY_DEFAULTS,
+  type GatewayConfig,
+  gatewayConfig,
+  gatewayConfigFromEnv,
+  type S3Settings,
+  validateGatewayConfig,
+} from "./config.ts";
+export { type ColdSession, DuckDbEngine, type DuckDbEngineConfig } from "./engine/duckdb.ts";
+export type {
+  Engine,
+  EngineName,
+  QueryOptions,
+  ResultColumn,
+  ResultSet,
+  Value,
+  ValueType,
+} from "./engine/engine.ts";
+export { QueryError, type QueryErrorKind } from "./engine/errors.ts";
+export { type CacheStats, FileCache, type FileCacheConfig, type PinnedFiles } from "./engine/file-cache.ts";
+export { type AggregateSplit, splitAggregate } from "./engine/partial-aggregate.ts";
+export { type Plan, planQuery, type Strategy } from "./engine/plan.ts";
+export { type HotTransaction, TimescaleEngine, type TimescaleEngineConfig } from "./engine/timescale.ts";
+export {
+  type ExplainOutcome,
+  Gateway,
+  type QueryInfo,
+  type QueryOutcome,
+  type QueryRequest,
+} from "./gateway.ts";
+export { type AppOptions, createApp } from "./http/app.ts";
+export { type ErrorBody, httpError } from "./http/errors.ts";
+export { OPENAPI_DOCUMENT } from "./http/openapi.ts";
+export { type ColdSnapshot, type TierState, TierReader } from "./tiers/tiers.ts";

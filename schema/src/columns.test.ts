@@ -33,7 +33,8 @@ describe("flow column catalog", () => {
     }
     const live = new Set(FLOW_COLUMNS.map((c) => String(c.fieldId)));
     for (const id of Object.keys(registry.ids)) {
-      if (!live.has(id)) expect(registry.retired, `field id ${id} vanished without being retired`).toContain(Number(id));
+      if (!live.has(id))
+        expect(registry.retired, `field id ${id} vanished without being retired`).toContain(Number(id));
     }
   });
 

@@ -1,9 +1,9 @@
 import { FLOW_COLUMNS, type PgType } from "@netflow/schema";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEmbeddedForTest } from "./embedded/testing.ts";
 import { type HotStoreConfig, hotStoreConfigFromEnv } from "./config.ts";
 import { connectWithRetry } from "./connect.ts";
+import { startEmbeddedForTest } from "./embedded/testing.ts";
 import { HotStoreError } from "./errors.ts";
 import { migrate } from "./migrate.ts";
 import { loadMigrations } from "./migrations.ts";

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import pg from "pg";
+import type pg from "pg";
 import { type HotStoreConfig, hotStoreConfigFromEnv, SERVICE_ROLES } from "./config.ts";
 import { connectWithRetry } from "./connect.ts";
 import { HotStoreError } from "./errors.ts";

@@ -36,7 +36,7 @@ import { verifyFiles } from "./verify.ts";
 export interface ArchiveDeps {
   readonly pool: pg.Pool;
   readonly ctx: TableContext;
-  readonly config: Pick<ArchiverConfig, "warehouse" | "batchRows" | "targetFileSizeBytes" | "rowGroupRows" | "commitAttempts">;
+  readonly config: Pick<ArchiverConfig, "pgUrl" | "warehouse" | "batchRows" | "targetFileSizeBytes" | "rowGroupRows" | "commitAttempts">;
   readonly log: Logger;
   readonly onProgress?: (rows: number) => void;
 }
@@ -84,7 +84,8 @@ export async function archiveChunk(deps: ArchiveDeps, chunkId: number): Promise<
   checkSchema(currentSchema(table.metadata));
 
   t0 = performance.now();
-  const exported = await exportChunk(pool, ctx, table, chunk, {
+  const exported = await exportChunk(ctx, table, chunk, {
+    pgUrl: deps.config.pgUrl,
     batchRows: deps.config.batchRows,
     targetFileSizeBytes: deps.config.targetFileSizeBytes,
     rowGroupRows: deps.config.rowGroupRows,
@@ -92,8 +93,7 @@ export async function archiveChunk(deps: ArchiveDeps, chunkId: number): Promise<
     ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
   });
   lap("export", t0);
-  timings.read = Math.round(exported.readMs);
-  timings.convert = Math.round(exported.convertMs);
+  timings.waitForReader = Math.round(exported.readMs);
   timings.encodeUpload = Math.round(exported.writeMs);
   fault("after-upload");
   const files = exported.files;

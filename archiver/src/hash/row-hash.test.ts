@@ -13,7 +13,8 @@ import { duckdbChecksum } from "../archive/verify.ts";
 import { listHotChunks } from "../hot/chunks.ts";
 import { startTestEnv, type TestEnv } from "../testing/env.ts";
 import { ensureFlowsTable } from "../warehouse/warehouse.ts";
-import { type Checksum, pgChecksumSql, pgRowHashExpr } from "./row-hash.ts";
+import { encodeAddress } from "@netflow/iceberg";
+import { type Checksum, pgCanonicalTextExpr, pgChecksumSql, pgRowHashExpr } from "./row-hash.ts";
 
 const run = promisify(execFile);
 
@@ -66,7 +67,8 @@ describe("canonical row hash", () => {
     const files: string[] = [];
     let exported: Checksum = { count: 0n, sum: 0n };
     for (const chunk of await listHotChunks(env.pool)) {
-      const r = await exportChunk(env.pool, env.deps.ctx, table, chunk, {
+      const r = await exportChunk(env.deps.ctx, table, chunk, {
+        pgUrl: env.archiverUrl,
         batchRows: 1000,
         targetFileSizeBytes: 1 << 30,
         rowGroupRows: 1000,
@@ -90,6 +92,14 @@ describe("canonical row hash", () => {
     });
     expect(py.pg).toEqual({ n: "6005", s: pg.s });
     expect(py.parquet).toEqual({ n: "6005", s: pg.s });
+  });
+
+  it("Postgres' address encoding is the iceberg library's encodeAddress", async () => {
+    const addrs = ["0.0.0.0", "1.2.3.4", "255.255.255.255", "::", "::1", "2001:db8::ff", "::ffff:1.2.3.4", "fe80::1:2:3:4", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"];
+    const col = FLOW_COLUMNS.find((c) => c.name === "src_addr")!;
+    const expr = pgCanonicalTextExpr().split(" || '|' || ")[FLOW_COLUMNS.indexOf(col)]!.replaceAll('"src_addr"', "a");
+    const r = await env.su.query<{ h: string }>(`SELECT ${expr} AS h FROM unnest($1::inet[]) a`, [addrs]);
+    expect(r.rows.map((x) => x.h)).toEqual(addrs.map((a) => Buffer.from(encodeAddress(a)).toString("hex")));
   });
 
   it("a changed value, a dropped row or a duplicated row changes the checksum", async () => {

@@ -86,9 +86,24 @@ function canonicalText(render: (c: FlowColumn, ref: string) => string, qualifier
   );
 }
 
+/** Postgres expression: the canonical text of a `flows`-shaped row (also the export's transport format). */
+export function pgCanonicalTextExpr(qualifier = ""): string {
+  return canonicalText(pgColumnText, qualifier);
+}
+
+/** Postgres expression: the row hash (bigint) of a canonical text expression. */
+export function pgHashOfText(textExpr: string): string {
+  return `('x' || substr(md5(${textExpr}), 1, 16))::bit(64)::bigint`;
+}
+
 /** Postgres expression: the row hash (bigint) of a `flows`-shaped row; `qualifier` is a table alias or "". */
 export function pgRowHashExpr(qualifier = ""): string {
-  return `('x' || substr(md5(${canonicalText(pgColumnText, qualifier)}), 1, 16))::bit(64)::bigint`;
+  return pgHashOfText(pgCanonicalTextExpr(qualifier));
+}
+
+/** Splits a canonical text back into column values (FLOW_COLUMNS order; null for NULL). */
+export function splitCanonicalText(text: string): (string | null)[] {
+  return text.split(SEPARATOR).map((v) => (v === NULL_MARKER ? null : v));
 }
 
 /** DuckDB expression: the same row hash (HUGEINT, in the signed int64 range) over the Parquet columns. */

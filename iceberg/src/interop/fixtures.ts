@@ -107,3 +107,39 @@ export async function duckdbRead(
     rows: JsonValue[];
   };
 }
+
+export interface TableRead {
+  readonly id: TableIdentifier;
+  readonly reads: { snapshotId?: bigint; rowFilter?: string }[];
+}
+
+/** Several tables, several scans each, in one PyIceberg process. */
+export async function pyicebergReadMany(env: Env, tables: readonly TableRead[]): Promise<ReaderOutput[]> {
+  const out = (await runPythonScript("pyiceberg_read.py", {
+    catalog_uri: env.catalogUri,
+    catalog_name: CATALOG_NAME,
+    s3: env.s3Args,
+    tables: tables.map((t) => ({
+      table: [...t.id.namespace, t.id.name].join("."),
+      reads: t.reads.map((r) => ({
+        ...(r.snapshotId !== undefined ? { snapshot_id: r.snapshotId.toString() } : {}),
+        ...(r.rowFilter ? { row_filter: r.rowFilter } : {}),
+      })),
+    })),
+  })) as unknown as { tables: ReaderOutput[] };
+  return out.tables;
+}
+
+/** Several tables in one DuckDB process. */
+export async function duckdbReadMany(
+  env: Env,
+  metadataLocations: readonly string[],
+): Promise<{ version: string; rows: JsonValue[] }[]> {
+  const out = (await runPythonScript("duckdb_read.py", {
+    metadata_locations: [...metadataLocations],
+    s3: env.s3Args,
+  })) as unknown as {
+    tables: { version: string; rows: JsonValue[] }[];
+  };
+  return out.tables;
+}

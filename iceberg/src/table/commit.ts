@@ -6,6 +6,12 @@
  * successful swap a commit marker is written, which `registerFromMarkers`
  * uses to recover the table when the catalog database is lost — an orphaned
  * metadata file left by a failed swap never gets a marker.
+ *
+ * Inside an outer database transaction (the archiver swaps the pointer and
+ * drops the chunk in one transaction), pass a catalog bound to that
+ * transaction's client, run it in READ COMMITTED (a retry must see the
+ * winner's pointer), and set `deferMarker`: call `writeMarker()` only after
+ * the outer transaction has committed.
  */
 import type { TableIdentifier } from "../catalog/catalog.ts";
 import { IcebergError, isIcebergError } from "../errors.ts";
@@ -24,6 +30,13 @@ export interface CommitOptions {
   readonly maxAttempts?: number;
   /** Called after each lost race (for metrics/logs). */
   readonly onConflict?: (attempt: number) => void;
+  /** Do not write the commit marker; the caller calls `writeMarker()` once its transaction committed. */
+  readonly deferMarker?: boolean;
+}
+
+/** A committed (or unchanged) table; `writeMarker` is a no-op unless the marker was deferred. */
+export interface CommittedTable extends LoadedTable {
+  readonly writeMarker: () => Promise<void>;
 }
 
 export type ApplyFn = (base: LoadedTable, attempt: number) => Promise<AppliedUpdate | undefined>;
@@ -35,12 +48,13 @@ export async function commitWithRetry(
   id: TableIdentifier,
   apply: ApplyFn,
   options: CommitOptions = {},
-): Promise<LoadedTable> {
+): Promise<CommittedTable> {
   const max = options.maxAttempts ?? 10;
+  const noop = async (): Promise<void> => undefined;
   for (let attempt = 0; ; attempt++) {
     const base = await loadTable(ctx, id);
     const update = await apply(base, attempt);
-    if (!update) return base;
+    if (!update) return { ...base, writeMarker: noop };
     const version = Math.max(metadataVersion(base.metadataLocation), base.metadata.metadataLog.length) + 1;
     const location = newMetadataLocation(base.metadata.location, version);
     await ctx.store.put(location, new TextEncoder().encode(metadataToJson(update.metadata)));
@@ -62,7 +76,9 @@ export async function commitWithRetry(
       // Outcome unknown (e.g. connection lost after the UPDATE): keep the files, they may be committed.
       throw e;
     }
-    await writeCommitMarker(ctx.store, update.metadata.location, version, location);
-    return { id, metadataLocation: location, metadata: update.metadata };
+    const writeMarker = (): Promise<void> => writeCommitMarker(ctx.store, update.metadata.location, version, location);
+    if (options.deferMarker) return { id, metadataLocation: location, metadata: update.metadata, writeMarker };
+    await writeMarker();
+    return { id, metadataLocation: location, metadata: update.metadata, writeMarker: noop };
   }
 }

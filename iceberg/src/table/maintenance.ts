@@ -7,10 +7,10 @@ import type { TableIdentifier } from "../catalog/catalog.ts";
 import type { ObjectStore } from "../io/object-store.ts";
 import { readManifest } from "../manifest/manifest.ts";
 import type { Snapshot, TableMetadata } from "../spec/metadata.ts";
-import { type CommitOptions, commitWithRetry } from "./commit.ts";
+import { type CommitOptions, type CommittedTable, commitWithRetry } from "./commit.ts";
 import { boundFieldsFor, snapshotManifests } from "./entries.ts";
 import { markerPrefix } from "./markers.ts";
-import { type LoadedTable, loadTable, type TableContext } from "./table.ts";
+import { loadTable, type TableContext } from "./table.ts";
 
 export interface ExpireOptions extends CommitOptions {
   /** Expire snapshots older than this (epoch ms). */
@@ -20,7 +20,7 @@ export interface ExpireOptions extends CommitOptions {
 }
 
 export interface ExpireResult {
-  readonly table: LoadedTable;
+  readonly table: CommittedTable;
   readonly expiredSnapshotIds: bigint[];
   readonly deletedFiles: string[];
 }

@@ -11,10 +11,10 @@ import { EntryStatus, type ManifestEntry } from "../manifest/manifest.ts";
 import type { ManifestFile } from "../manifest/manifest-list.ts";
 import { currentSchema, currentSnapshot, type TableMetadata } from "../spec/metadata.ts";
 import { type IcebergType, indexById, type NestedField, validateSchema } from "../spec/types.ts";
-import { type CommitOptions, commitWithRetry } from "./commit.ts";
+import { type CommitOptions, type CommittedTable, commitWithRetry } from "./commit.ts";
 import { readResolvedEntries, type ResolvedEntry, snapshotManifests } from "./entries.ts";
 import { commitSnapshot, listEntryFor, writeAddedManifests, writeEntries } from "./snapshot-builder.ts";
-import { type LoadedTable, loadTable, newSnapshotId, type TableContext } from "./table.ts";
+import { loadTable, newSnapshotId, type TableContext } from "./table.ts";
 
 /** Every file must exist with the size its description claims; otherwise nothing is committed. */
 async function checkFilesExist(ctx: TableContext, files: readonly DataFile[]): Promise<void> {
@@ -34,7 +34,7 @@ export async function fastAppend(
   id: TableIdentifier,
   files: readonly DataFile[],
   options: CommitOptions & { summary?: Readonly<Record<string, string>> } = {},
-): Promise<LoadedTable> {
+): Promise<CommittedTable> {
   if (files.length === 0) throw new IcebergError("invalid-operation", "nothing to append");
   await checkFilesExist(ctx, files);
   const start = await loadTable(ctx, id);
@@ -121,7 +121,7 @@ export async function deleteFiles(
   id: TableIdentifier,
   predicate: (f: DataFile) => boolean,
   options: CommitOptions = {},
-): Promise<LoadedTable> {
+): Promise<CommittedTable> {
   return await commitWithRetry(
     ctx,
     id,
@@ -153,7 +153,7 @@ export async function replaceFiles(
   removePaths: readonly string[],
   add: readonly DataFile[],
   options: CommitOptions = {},
-): Promise<LoadedTable> {
+): Promise<CommittedTable> {
   await checkFilesExist(ctx, add);
   const start = await loadTable(ctx, id);
   const snapshotId = newSnapshotId(start.metadata);
@@ -204,7 +204,7 @@ export async function addColumn(
   id: TableIdentifier,
   column: { name: string; type: IcebergType; doc?: string; fieldId?: number },
   options: CommitOptions = {},
-): Promise<LoadedTable> {
+): Promise<CommittedTable> {
   return await commitWithRetry(
     ctx,
     id,

@@ -44,7 +44,10 @@ const DUCK_TYPES: Readonly<Record<string, string>> = {
   boolean: "BOOLEAN",
 };
 
-export const FLOWS_VIEW_COLUMNS = FLOW_COLUMNS.map((c) => ({ name: c.name, duckType: DUCK_TYPES[c.pgType] ?? "VARCHAR" }));
+export const FLOWS_VIEW_COLUMNS = FLOW_COLUMNS.map((c) => ({
+  name: c.name,
+  duckType: DUCK_TYPES[c.pgType] ?? "VARCHAR",
+}));
 
 export interface ColdSession {
   /** Defines `flows` over local Parquet files, plus the rows of temp table `hot_flows` when `withHot`. */
@@ -146,7 +149,9 @@ function sessionOf(connection: DuckDBConnection): ColdSession {
       try {
         const types = Array.from({ length: appender.columnCount }, (_, i) => typeName(appender.columnType(i)));
         for (const row of extra.rows) {
-          types.forEach((type, i) => appendTyped(appender, type, row[i] ?? null));
+          types.forEach((type, i) => {
+            appendTyped(appender, type, row[i] ?? null);
+          });
           appender.endRow();
         }
         appender.flushSync();
@@ -227,7 +232,8 @@ function toValue(type: DuckDBType | undefined, v: DuckDBValue): Value {
   if (v === null) return null;
   if (typeof v === "boolean" || typeof v === "string") return v;
   if (typeof v === "number") return v;
-  if (typeof v === "bigint") return type?.typeId === DuckDBTypeId.HUGEINT ? numericValue(v.toString()) : integerValue(v);
+  if (typeof v === "bigint")
+    return type?.typeId === DuckDBTypeId.HUGEINT ? numericValue(v.toString()) : integerValue(v);
   if (v instanceof DuckDBTimestampTZValue) return v.isFinite ? formatInstant(v.micros) : v.toString();
   if (v instanceof DuckDBTimestampValue) return v.isFinite ? formatWall(v.micros) : v.toString();
   if (v instanceof DuckDBDateValue) return v.isFinite ? formatDate(v.days) : v.toString();
@@ -305,7 +311,10 @@ function duckError(error: unknown, fromClientSql = false): QueryError {
       detail: "narrow the time range or aggregate further",
     });
   }
-  if (fromClientSql && /^(Binder|Parser|Conversion|Invalid Input|Catalog|Not implemented|Out of Range) Error/.test(message)) {
+  if (
+    fromClientSql &&
+    /^(Binder|Parser|Conversion|Invalid Input|Catalog|Not implemented|Out of Range) Error/.test(message)
+  ) {
     // DuckDB's own words about the query, minus the echoed SQL and any file path.
     const first = message.split("\n")[0] ?? message;
     return new QueryError("query", first.replace(/(\/[^\s"']+)+/g, "<path>"), { cause: error });

@@ -66,7 +66,13 @@ export class FileCache {
   }
 
   stats(): CacheStats {
-    return { bytes: this.bytes, files: this.entries.size, hits: this.hits, misses: this.misses, evictions: this.evictions };
+    return {
+      bytes: this.bytes,
+      files: this.entries.size,
+      hits: this.hits,
+      misses: this.misses,
+      evictions: this.evictions,
+    };
   }
 
   /**
@@ -113,7 +119,13 @@ export class FileCache {
     }
     this.misses++;
     const name = createHash("sha256").update(location).digest("hex");
-    const entry: Entry = { path: join(this.config.dir, `${name}.parquet`), size: 0, pins: 1, ready: Promise.resolve(), failed: false };
+    const entry: Entry = {
+      path: join(this.config.dir, `${name}.parquet`),
+      size: 0,
+      pins: 1,
+      ready: Promise.resolve(),
+      failed: false,
+    };
     entry.ready = this.download(location, entry).catch((error: unknown) => {
       entry.failed = true;
       if (this.entries.get(location) === entry) this.entries.delete(location);

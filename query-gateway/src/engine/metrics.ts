@@ -55,9 +55,9 @@ export class GatewayMetrics {
       "# TYPE gateway_query_duration_seconds histogram",
     );
     for (const [route, h] of this.durations) {
-      DURATION_BUCKETS.forEach((b, i) =>
-        lines.push(`gateway_query_duration_seconds_bucket{route="${route}",le="${b}"} ${h.counts[i] ?? 0}`),
-      );
+      DURATION_BUCKETS.forEach((b, i) => {
+        lines.push(`gateway_query_duration_seconds_bucket{route="${route}",le="${b}"} ${h.counts[i] ?? 0}`);
+      });
       lines.push(`gateway_query_duration_seconds_bucket{route="${route}",le="+Inf"} ${h.count}`);
       lines.push(`gateway_query_duration_seconds_sum{route="${route}"} ${h.sum}`);
       lines.push(`gateway_query_duration_seconds_count{route="${route}"} ${h.count}`);

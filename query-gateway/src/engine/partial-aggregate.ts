@@ -88,7 +88,8 @@ export function splitAggregate(stmt: Node): AggregateSplit | null {
   const only = from[0];
   if (from.length !== 1 || !isRecord(only) || !isRecord(only.RangeVar)) return null;
   const rv = only.RangeVar;
-  if (String(rv.relname).toLowerCase() !== "flows" || (rv.schemaname !== undefined && rv.schemaname !== "public")) return null;
+  if (String(rv.relname).toLowerCase() !== "flows" || (rv.schemaname !== undefined && rv.schemaname !== "public"))
+    return null;
   if (contains(s.whereClause, "SubLink")) return null;
   const targets = (Array.isArray(s.targetList) ? s.targetList : []).map((t) =>
     isRecord(t) && isRecord(t.ResTarget) ? t.ResTarget : null,
@@ -147,7 +148,7 @@ class Splitter {
   private readonly groupKeys: string[];
 
   constructor(
-    private readonly groups: readonly unknown[],
+    groups: readonly unknown[],
     private readonly alias: unknown,
   ) {
     this.groupKeys = groups.map(shape);
@@ -184,7 +185,10 @@ class Splitter {
   private aggregate(call: Record<string, unknown>): unknown {
     const name = (nameList(call.funcname).pop() ?? "").toLowerCase();
     const special =
-      call.agg_distinct === true || call.agg_order !== undefined || call.agg_within_group === true || call.over !== undefined;
+      call.agg_distinct === true ||
+      call.agg_order !== undefined ||
+      call.agg_within_group === true ||
+      call.over !== undefined;
     if (special || OTHER_AGGREGATES.has(name)) throw new NotDecomposable();
     if (!DECOMPOSABLE.has(name)) return null;
     if (contains(call.args, "FuncCall") && containsAggregate(call.args)) throw new NotDecomposable();

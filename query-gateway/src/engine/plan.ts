@@ -20,7 +20,12 @@ export type Plan =
   /** The rewritten SQL on DuckDB over the pruned cold files. */
   | { readonly strategy: "cold"; readonly coldSql: string }
   /** Partial aggregates on both tiers, merged in DuckDB over PARTS_TABLE. */
-  | { readonly strategy: "partial-aggregate"; readonly hotSql: string; readonly coldSql: string; readonly mergeSql: string }
+  | {
+      readonly strategy: "partial-aggregate";
+      readonly hotSql: string;
+      readonly coldSql: string;
+      readonly mergeSql: string;
+    }
   /** Hot rows in range copied beside the cold files; the rewritten SQL runs over both. */
   | {
       readonly strategy: "hot-slice";

@@ -87,7 +87,7 @@ export function parsePgTimestamptz(text: string): bigint | null {
   if (m === null) return null;
   const [, y, mo, d, h, mi, s, frac, sign, oh, om, os] = m;
   const days = daysFromCivil(Number(y), Number(mo), Number(d));
-  const fraction = frac === undefined ? 0n : BigInt((frac.slice(1) + "000000").slice(0, 6));
+  const fraction = frac === undefined ? 0n : BigInt(frac.slice(1).padEnd(6, "0").slice(0, 6));
   const local =
     BigInt(days) * US_PER_DAY +
     (BigInt(Number(h)) * 3600n + BigInt(Number(mi)) * 60n + BigInt(Number(s))) * US_PER_SECOND +

@@ -32,7 +32,13 @@ beforeAll(async () => {
     return d;
   };
   gateway = new Gateway(
-    gatewayConfig({ pgUrl: fixture.readerUrl, warehouse: fixture.warehouse, cacheDir: dir(), rowLimit: 100, hotSliceRowLimit: 50 }),
+    gatewayConfig({
+      pgUrl: fixture.readerUrl,
+      warehouse: fixture.warehouse,
+      cacheDir: dir(),
+      rowLimit: 100,
+      hotSliceRowLimit: 50,
+    }),
   );
   // One query at a time, none queued, a short time limit: for the busy and timeout answers.
   strict = new Gateway(
@@ -203,7 +209,9 @@ describe("POST /api/query", () => {
   it("timeouts and the concurrency limit", async () => {
     // Cold only, slow in DuckDB: the DuckDB side of the time limit (interrupt). The hot side's
     // statement_timeout does not fire on the embedded engine; see timescale.ts.
-    const slow = { sql: "SELECT count(*) FROM flows f, generate_series(1, 20000000) g WHERE f.ts < '2026-03-02'" };
+    const slow = {
+      sql: "SELECT sum((g.n * f.bytes) % 7) FROM flows f, generate_series(1, 20000000) AS g(n) WHERE f.ts < '2026-03-02'",
+    };
     const first = post(strictApp, "/api/query", slow);
     await new Promise((r) => setTimeout(r, 100));
     const second = await post(strictApp, "/api/query", { sql: "SELECT 1" });

@@ -46,13 +46,25 @@ export function createApp(gateway: GatewayApi, options: AppOptions): Hono {
     if (!ok) {
       c.header("WWW-Authenticate", 'Bearer realm="netflow-gateway"');
       return c.json(
-        { error: "unauthorized", detail: "send Authorization: Bearer <token>", code: "28000", kind: "refused", retryable: false },
+        {
+          error: "unauthorized",
+          detail: "send Authorization: Bearer <token>",
+          code: "28000",
+          kind: "refused",
+          retryable: false,
+        },
         401,
       );
     }
     await next();
   });
-  app.use("/api/*", bodyLimit({ maxSize: options.maxBodyBytes ?? 1024 * 1024, onError: (c) => c.json(invalid("request body too large"), 413) }));
+  app.use(
+    "/api/*",
+    bodyLimit({
+      maxSize: options.maxBodyBytes ?? 1024 * 1024,
+      onError: (c) => c.json(invalid("request body too large"), 413),
+    }),
+  );
 
   app.get("/api/openapi.json", (c) => c.json(OPENAPI_DOCUMENT));
 
@@ -68,7 +80,13 @@ export function createApp(gateway: GatewayApi, options: AppOptions): Hono {
     const { result, info, timingsMs } = outcome;
     c.header("Server-Timing", `hot;dur=${timingsMs.hot}, cold;dur=${timingsMs.cold}, total;dur=${timingsMs.total}`);
     if (parsed.format === "json") {
-      return c.json({ columns: result.columns, rows: result.rows, rowCount: result.rows.length, ...describe(info), timingsMs });
+      return c.json({
+        columns: result.columns,
+        rows: result.rows,
+        rowCount: result.rows.length,
+        ...describe(info),
+        timingsMs,
+      });
     }
     c.header("X-Gateway-Route", info.route);
     c.header("X-Gateway-Strategy", info.strategy);
@@ -110,8 +128,10 @@ export function createApp(gateway: GatewayApi, options: AppOptions): Hono {
       p.bytes += f.sizeBytes;
       partitions.set(f.partitionLabel, p);
     }
-    const uppers = state.coldFiles.map((f) => f.upper).filter((u): u is bigint => u !== null);
-    const watermark = uppers.length === 0 ? null : uppers.reduce((a, b) => (a > b ? a : b));
+    let watermark: bigint | null = null;
+    for (const f of state.coldFiles) {
+      if (f.upper !== null && (watermark === null || f.upper > watermark)) watermark = f.upper;
+    }
     return c.json({
       hot: {
         chunks: state.hotChunks.map((h) => ({
@@ -166,7 +186,8 @@ function invalid(detail: string) {
 type Parsed = { request: QueryRequest; format: ResultFormat } | ReturnType<typeof invalid>;
 
 function parseRequest(body: unknown): Parsed {
-  if (typeof body !== "object" || body === null || Array.isArray(body)) return invalid("the body must be a JSON object");
+  if (typeof body !== "object" || body === null || Array.isArray(body))
+    return invalid("the body must be a JSON object");
   const b = body as Record<string, unknown>;
   if (typeof b.sql !== "string" || b.sql.trim() === "") return invalid("sql must be a non-empty string");
   const format = b.format ?? "json";

@@ -8,7 +8,10 @@ const errorSchema = {
     detail: { type: "string", description: "A longer explanation or hint." },
     position: { type: "integer", description: "1-based character position in the SQL text." },
     code: { type: "string", description: "SQLSTATE, as the Postgres wire protocol would answer." },
-    kind: { type: "string", description: "syntax, refused, query, unsupported, limit, timeout, busy, unavailable, internal." },
+    kind: {
+      type: "string",
+      description: "syntax, refused, query, unsupported, limit, timeout, busy, unavailable, internal.",
+    },
     retryable: { type: "boolean" },
   },
 } as const;
@@ -41,12 +44,30 @@ const info = {
 } as const;
 
 const errors = {
-  "400": { description: "Syntax error, invalid request or query error", content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } },
-  "401": { description: "Missing or wrong bearer token", content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } },
-  "403": { description: "Refused by the lockdown", content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } },
-  "422": { description: "Row limit or hot-slice limit exceeded", content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } },
-  "503": { description: "Too many queries, or a backend is unavailable (retryable)", content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } },
-  "504": { description: "Query timeout", content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } },
+  "400": {
+    description: "Syntax error, invalid request or query error",
+    content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+  },
+  "401": {
+    description: "Missing or wrong bearer token",
+    content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+  },
+  "403": {
+    description: "Refused by the lockdown",
+    content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+  },
+  "422": {
+    description: "Row limit or hot-slice limit exceeded",
+    content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+  },
+  "503": {
+    description: "Too many queries, or a backend is unavailable (retryable)",
+    content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+  },
+  "504": {
+    description: "Query timeout",
+    content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+  },
 } as const;
 
 export const OPENAPI_DOCUMENT = {
@@ -66,7 +87,10 @@ export const OPENAPI_DOCUMENT = {
     "/api/query": {
       post: {
         summary: "Run one query",
-        requestBody: { required: true, content: { "application/json": { schema: { $ref: "#/components/schemas/QueryRequest" } } } },
+        requestBody: {
+          required: true,
+          content: { "application/json": { schema: { $ref: "#/components/schemas/QueryRequest" } } },
+        },
         responses: {
           "200": {
             description:
@@ -76,11 +100,17 @@ export const OPENAPI_DOCUMENT = {
                 schema: {
                   type: "object",
                   properties: {
-                    columns: { type: "array", items: { type: "object", properties: { name: { type: "string" }, type: { type: "string" } } } },
+                    columns: {
+                      type: "array",
+                      items: { type: "object", properties: { name: { type: "string" }, type: { type: "string" } } },
+                    },
                     rows: { type: "array", items: { type: "array" } },
                     rowCount: { type: "integer" },
                     ...info,
-                    timingsMs: { type: "object", properties: { hot: { type: "number" }, cold: { type: "number" }, total: { type: "number" } } },
+                    timingsMs: {
+                      type: "object",
+                      properties: { hot: { type: "number" }, cold: { type: "number" }, total: { type: "number" } },
+                    },
                   },
                 },
               },
@@ -95,7 +125,10 @@ export const OPENAPI_DOCUMENT = {
     "/api/explain": {
       post: {
         summary: "How a query would run: route, strategy, files, and the SQL each engine would get",
-        requestBody: { required: true, content: { "application/json": { schema: { $ref: "#/components/schemas/QueryRequest" } } } },
+        requestBody: {
+          required: true,
+          content: { "application/json": { schema: { $ref: "#/components/schemas/QueryRequest" } } },
+        },
         responses: {
           "200": {
             description: "The plan",
@@ -103,7 +136,13 @@ export const OPENAPI_DOCUMENT = {
               "application/json": {
                 schema: {
                   type: "object",
-                  properties: { ...info, sql: { type: "object", properties: { hot: { type: "string" }, cold: { type: "string" }, merge: { type: "string" } } } },
+                  properties: {
+                    ...info,
+                    sql: {
+                      type: "object",
+                      properties: { hot: { type: "string" }, cold: { type: "string" }, merge: { type: "string" } },
+                    },
+                  },
                 },
               },
             },
@@ -115,14 +154,24 @@ export const OPENAPI_DOCUMENT = {
     "/api/tiers": {
       get: {
         summary: "Hot chunks, archived partitions, watermark and snapshot id, read in one consistent cut",
-        responses: { "200": { description: "Tier state", content: { "application/json": { schema: { type: "object" } } } }, ...errors },
+        responses: {
+          "200": { description: "Tier state", content: { "application/json": { schema: { type: "object" } } } },
+          ...errors,
+        },
       },
     },
     "/healthz": {
-      get: { summary: "Liveness and hot-database reachability (no token needed)", security: [], responses: { "200": { description: "ok" }, "503": { description: "hot database unreachable" } } },
+      get: {
+        summary: "Liveness and hot-database reachability (no token needed)",
+        security: [],
+        responses: { "200": { description: "ok" }, "503": { description: "hot database unreachable" } },
+      },
     },
     "/metrics": {
-      get: { summary: "Prometheus metrics", responses: { "200": { description: "text/plain; version=0.0.4" }, "401": errors["401"] } },
+      get: {
+        summary: "Prometheus metrics",
+        responses: { "200": { description: "text/plain; version=0.0.4" }, "401": errors["401"] },
+      },
     },
     "/api/openapi.json": { get: { summary: "This document", responses: { "200": { description: "OpenAPI 3.1" } } } },
   },

@@ -17,6 +17,7 @@ import {
   FileObjectStore,
   fastAppend,
   loadTable,
+  type ObjectStore,
   parseTransform,
   pgQuery,
   type Schema,
@@ -58,7 +59,12 @@ export interface TierFixture {
   stop(): Promise<void>;
 }
 
-export async function startTierFixture(): Promise<TierFixture> {
+export interface TierFixtureOptions {
+  /** Where the Iceberg table lives (e.g. s3://bucket/wh) and the store for it. Default: a file:// warehouse in a temp dir. */
+  readonly warehouse?: { readonly uri: string; readonly store: ObjectStore };
+}
+
+export async function startTierFixture(options: TierFixtureOptions = {}): Promise<TierFixture> {
   const dir = mkdtempSync(join(tmpdir(), "gateway-test-"));
   const server = await startEmbeddedForTest();
   try {
@@ -69,9 +75,9 @@ export async function startTierFixture(): Promise<TierFixture> {
     admin.on("error", () => undefined);
     await admin.query("CREATE SCHEMA ref_all");
     await admin.query("CREATE TABLE ref_all.flows (LIKE public.flows INCLUDING DEFAULTS)");
-    const warehouse = pathToFileURL(join(dir, "warehouse")).href;
+    const warehouse = options.warehouse?.uri ?? pathToFileURL(join(dir, "warehouse")).href;
     const catalog = new SqlCatalog({ name: "netflow", query: pgQuery(admin) });
-    const ctx: TableContext = { catalog, store: new FileObjectStore() };
+    const ctx: TableContext = { catalog, store: options.warehouse?.store ?? new FileObjectStore() };
     await catalog.createNamespace(["netflow"]);
     await createTable(ctx, TABLE_ID, {
       schema: FLOWS_SCHEMA,

@@ -73,7 +73,12 @@ export class TierReader {
       "public",
       "flows",
     ]);
-    const chunks = JSON.parse(row?.chunks ?? "[]") as { name: string; start: string; end: string; compressed: boolean }[];
+    const chunks = JSON.parse(row?.chunks ?? "[]") as {
+      name: string;
+      start: string;
+      end: string;
+      compressed: boolean;
+    }[];
     const hotChunks: HotChunkInfo[] = chunks.map((c) => ({
       name: c.name,
       chunkId: Number(/_(\d+)_chunk$/.exec(c.name)?.[1] ?? -1),
@@ -131,6 +136,8 @@ function coldFile(file: DataFile, tsFieldId: number | undefined): ColdDataFile {
     upper: bound(file.upperBounds),
     recordCount: file.recordCount,
     sizeBytes: file.fileSizeInBytes,
-    partitionLabel: file.partition.map((v) => (v === null ? "null" : typeof v === "number" ? formatDate(v) : String(v))).join("/"),
+    partitionLabel: file.partition
+      .map((v) => (v === null ? "null" : typeof v === "number" ? formatDate(v) : String(v)))
+      .join("/"),
   };
 }

@@ -39,7 +39,13 @@ describe("classify", () => {
     expect(await classify("SELECT pg_try_advisory_lock_shared(1, 2)", admin)).toMatchObject({ kind: "refuse" });
     expect(await classify("SELECT pg_advisory_unlock_all()", admin)).toMatchObject({ kind: "refuse" });
     expect(await classify("SELECT pg_advisory_xact_lock(1)", user)).toEqual({ kind: "pass" });
+    // Statements cannot hide behind fake literals in comments or dollar quotes.
+    expect(await classify("SELECT 1 /* ' */; SET ROLE x; /* ' */", admin)).toMatchObject({ kind: "refuse" });
+    expect(await classify("SELECT $$ ' $$; SET ROLE x; SELECT $$ ' $$", admin)).toMatchObject({ kind: "refuse" });
     // Words in literals or identifiers alone do not refuse anything.
+    expect(await classify("INSERT INTO notes VALUES ('to do: copy the role', 'it''s')", user)).toEqual({
+      kind: "pass",
+    });
     expect(await classify("SELECT 'set role x' AS role", user)).toEqual({ kind: "pass" });
   });
 

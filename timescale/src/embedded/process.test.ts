@@ -151,8 +151,13 @@ describe("durability", () => {
     fourth.on("error", () => undefined);
     await expect(fourth.connect()).rejects.toMatchObject({ code: "53300" });
     await Promise.all(three.map((c) => c.end()));
-    // SIGTERM closes cleanly; the data is there again afterwards.
+    // SIGTERM closes cleanly (exit code 0, checked by the helper), telling clients why.
+    const connected = new pg.Client({ connectionString: s.url });
+    const told: { code?: string }[] = [];
+    connected.on("error", (err) => told.push(err as { code?: string }));
+    await connected.connect();
     await s.restart();
+    expect(told.map((e) => e.code)).toContain("57P01");
     await withClient(s.url, async (c) => {
       expect((await c.query("SELECT count(*)::int AS n FROM hot")).rows[0].n).toBe(23);
     });

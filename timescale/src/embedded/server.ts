@@ -141,9 +141,13 @@ export class EmbeddedServer {
         }),
       ),
     );
+    // end() lets the termination notices go out; whoever does not close in time is cut off.
     for (const socket of this.#sockets) socket.end();
-    for (const socket of this.#sockets) socket.destroy();
+    const cutOff = setTimeout(() => {
+      for (const socket of this.#sockets) socket.destroy();
+    }, 1000);
     await closed;
+    clearTimeout(cutOff);
     await this.#lock.acquire();
     try {
       await this.#engine.close();

@@ -1,0 +1,97 @@
+/**
+ * Benchmark: archive one compressed chunk of N flows (default 200k) on the
+ * embedded TimescaleDB (or PG_URL_SUPER + ARCHIVER PG_URL for a real server
+ * — not wired yet) into a file:// warehouse, and report per-stage times, the
+ * export alone (the same windowed SELECTs, no encoding), the commit
+ * transaction's length, the worst latency of a concurrent 1-row inserter
+ * (what the collector would feel), peak RSS, and bytes/flow of Parquet vs
+ * the compressed chunk.
+ *
+ *   npx tsx archiver/bench/archive-chunk.ts [rows]
+ */
+import { backfill } from "@netflow/generator";
+import { archiveChunk } from "../src/archive/job.ts";
+import { exportQuery } from "../src/archive/export.ts";
+import { chunkFingerprint, compressChunk, listHotChunks } from "../src/hot/chunks.ts";
+import { startTestEnv } from "../src/testing/env.ts";
+
+const DAY = 86_400_000;
+const rows = Number(process.argv[2] ?? 200_000);
+const env = await startTestEnv({ batchRows: Number(process.env.ARCHIVE_BATCH_ROWS ?? 10_000), rowGroupRows: 131_072 });
+let peakRss = 0;
+const rssTimer = setInterval(() => {
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+}, 50);
+try {
+  const day = Math.floor(Date.now() / DAY) * DAY - 10 * DAY;
+  let t0 = performance.now();
+  await backfill({ pgUrl: env.superUrl, fromMs: day, toMs: day + DAY, flowsPerDay: rows, seed: 1, batchRows: 50_000 });
+  const backfillS = (performance.now() - t0) / 1000;
+  const chunk = (await listHotChunks(env.pool))[0]!;
+  t0 = performance.now();
+  await compressChunk(env.pool, chunk.relation);
+  const compressS = (performance.now() - t0) / 1000;
+  const compressed = (await listHotChunks(env.pool))[0]!;
+  const fp = await chunkFingerprint(env.pool, chunk.relation, false);
+
+  // The export alone: the same windowed SELECTs, rows fetched and dropped.
+  const windows = Math.max(1, Math.ceil((Number(fp.compressedRows) * 1000) / env.config.batchRows));
+  const start = BigInt(chunk.rangeStart.getTime()) * 1000n;
+  const step = (BigInt(DAY) * 1000n + BigInt(windows) - 1n) / BigInt(windows);
+  t0 = performance.now();
+  let exported = 0;
+  for (let i = 0; i < windows; i++) {
+    const lo = start + BigInt(i) * step;
+    const r = await env.pool.query({
+      text: exportQuery(chunk.relation),
+      values: [lo.toString(), (lo + step).toString(), 1_000_000],
+      rowMode: "array",
+      types: { getTypeParser: () => (v: string) => v },
+    });
+    exported += r.rows.length;
+  }
+  const exportAloneS = (performance.now() - t0) / 1000;
+
+  // A collector stand-in: one INSERT every 20 ms into a recent chunk; worst latency.
+  let worstInsertMs = 0;
+  let inserts = 0;
+  let stop = false;
+  const inserter = (async () => {
+    while (!stop) {
+      const s = performance.now();
+      await env.su.query("INSERT INTO flows (ts, exporter, packets, bytes) VALUES (now(), '192.0.2.1', 1, 1)");
+      worstInsertMs = Math.max(worstInsertMs, performance.now() - s);
+      inserts++;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  })();
+  t0 = performance.now();
+  const result = await archiveChunk(env.deps, chunk.chunkId);
+  const jobS = (performance.now() - t0) / 1000;
+  stop = true;
+  await inserter;
+
+  const report = {
+    backend: "embedded TimescaleDB (PGlite WASM) over pg-gateway",
+    rows: result.rows,
+    exportedByBaselineLoop: exported,
+    backfillS,
+    compressS,
+    compressedChunkBytes: compressed.bytes,
+    parquetBytes: result.bytesWritten,
+    bytesPerFlow: { parquet: result.bytesWritten / result.rows, compressedChunk: compressed.bytes / result.rows },
+    exportAloneS,
+    exportAloneRowsPerS: Math.round(exported / exportAloneS),
+    jobS,
+    jobRowsPerS: Math.round(result.rows / jobS),
+    jobOverExportAlone: jobS / exportAloneS,
+    stagesMs: result.timings,
+    concurrentInserts: inserts,
+    worstInsertLatencyMs: Math.round(worstInsertMs),
+    peakRssMiB: Math.round(peakRss / 1024 / 1024),
+  };
+  process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+} finally {
+  clearInterval(rssTimer);
+  await env.stop();
+}

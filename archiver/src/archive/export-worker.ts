@@ -1,0 +1,83 @@
+/**
+ * Worker thread of the export: reads the chunk window by window and turns the
+ * rows into Arrow IPC batches, while the main thread encodes Parquet and
+ * uploads. Reading here keeps the database connection drained even while the
+ * main thread is busy in the (synchronous) Parquet encoder — on the embedded
+ * engine a client that does not read its results holds the engine for every
+ * other client. Flow control: the worker sends a batch only when it has a
+ * credit from the main thread, so at most `credits` batches are in memory.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import * as A from "apache-arrow";
+import pg from "pg";
+import { splitCanonicalText } from "../hash/row-hash.ts";
+import { rowsToRecordBatch } from "./arrow-batch.ts";
+
+export interface ExportWorkerInput {
+  readonly pgUrl: string;
+  readonly sql: string;
+  /** Window bounds in epoch microseconds, as decimal strings. */
+  readonly start: string;
+  readonly end: string;
+  readonly step: string;
+  /** A window with more rows than this is split in two. */
+  readonly cap: number;
+}
+
+export type ExportWorkerMessage =
+  | { type: "batch"; rows: number; sum: string; ipc: Uint8Array }
+  | { type: "done" }
+  | { type: "error"; message: string; code: string | undefined };
+
+type Row = [string, string];
+const RAW_TEXT: pg.CustomTypesConfig = { getTypeParser: () => (v: string) => v };
+
+async function run(input: ExportWorkerInput): Promise<void> {
+  const port = parentPort;
+  if (!port) throw new Error("export-worker must run in a worker thread");
+  let credits = 0;
+  let wake: (() => void) | undefined;
+  port.on("message", (m: { credit: number }) => {
+    credits += m.credit;
+    wake?.();
+  });
+  const client = new pg.Client({ connectionString: input.pgUrl, application_name: "netflow-archiver-export" });
+  await client.connect();
+  try {
+    const fetch = async (lo: bigint, hi: bigint): Promise<Row[][]> => {
+      const limit = hi - lo <= 1n ? null : input.cap + 1;
+      const r = await client.query<Row>({ text: input.sql, values: [lo.toString(), hi.toString(), limit], rowMode: "array", types: RAW_TEXT });
+      if (limit !== null && r.rows.length > input.cap) {
+        const mid = lo + (hi - lo) / 2n;
+        return [...(await fetch(lo, mid)), ...(await fetch(mid, hi))];
+      }
+      return [r.rows];
+    };
+    const end = BigInt(input.end);
+    const step = BigInt(input.step);
+    for (let lo = BigInt(input.start); lo < end; lo += step) {
+      for (const rows of await fetch(lo, lo + step < end ? lo + step : end)) {
+        if (rows.length === 0) continue;
+        let sum = 0n;
+        for (const row of rows) sum += BigInt(row[1]);
+        const batch = rowsToRecordBatch(
+          rows.map((row) => splitCanonicalText(row[0])),
+          "hex",
+        );
+        const ipc = A.tableToIPC(new A.Table([batch]), "stream");
+        while (credits === 0) await new Promise<void>((r) => (wake = r));
+        credits--;
+        const msg: ExportWorkerMessage = { type: "batch", rows: rows.length, sum: sum.toString(), ipc };
+        port.postMessage(msg, [ipc.buffer as ArrayBuffer]);
+      }
+    }
+    port.postMessage({ type: "done" } satisfies ExportWorkerMessage);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+run(workerData as ExportWorkerInput).catch((e: unknown) => {
+  const err = e as { message?: string; code?: string };
+  parentPort?.postMessage({ type: "error", message: err.message ?? String(e), code: err.code } satisfies ExportWorkerMessage);
+});

@@ -1,0 +1,74 @@
+// The hot engine against a real (embedded) TimescaleDB as the read-only role: the consistent
+// cut runs at REPEATABLE READ READ ONLY (the embedded engine serializes transactions, which
+// would hide a READ COMMITTED bug, so the level itself is asserted), settings are LOCAL to
+// each query, limits and errors map to QueryError.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTierFixture, type TierFixture } from "../tiers/fixture.ts";
+import { TimescaleEngine } from "./timescale.ts";
+
+let fixture: TierFixture;
+let engine: TimescaleEngine;
+const opts = { timeZone: "Asia/Kolkata", timeoutMs: 1500, rowLimit: 10 };
+
+beforeAll(async () => {
+  fixture = await startTierFixture();
+  engine = new TimescaleEngine({ url: fixture.readerUrl, poolSize: 2, statementTimeoutMs: 5_000 });
+  await engine.start();
+}, 180_000);
+
+afterAll(async () => {
+  await engine?.stop();
+  await fixture?.stop();
+});
+
+describe("timescale engine", () => {
+  it("the cut is one REPEATABLE READ READ ONLY transaction with the session settings", async () => {
+    const seen = await engine.cut(opts, async (tx) => {
+      const rows = await tx.rows(
+        "SELECT current_setting('transaction_isolation') AS iso, current_setting('transaction_read_only') AS ro, current_setting('TimeZone') AS tz, current_setting('statement_timeout') AS st, txid_current_if_assigned() AS xid, pg_current_snapshot()::text AS snap, current_user AS who",
+      );
+      const again = await tx.rows("SELECT pg_current_snapshot()::text AS snap");
+      return { ...(rows[0] ?? {}), snap2: again[0]?.snap } as Record<string, string | null | undefined>;
+    });
+    expect(seen).toMatchObject({
+      iso: "repeatable read",
+      ro: "on",
+      tz: "Asia/Kolkata",
+      st: "1500ms",
+      who: "netflow_reader",
+    });
+    expect(seen.snap2).toBe(seen.snap);
+  });
+
+  it("plain queries are READ ONLY and their settings do not leak into the next one", async () => {
+    const inside = await engine.query(
+      "SELECT current_setting('transaction_read_only') AS ro, current_setting('TimeZone') AS tz",
+      opts,
+    );
+    expect(inside.rows).toEqual([["on", "Asia/Kolkata"]]);
+    const next = await engine.query("SELECT current_setting('TimeZone') AS tz", { ...opts, timeZone: "UTC" });
+    expect(next.rows).toEqual([["UTC"]]);
+  });
+
+  it("writes fail even where the role could write", async () => {
+    await expect(engine.cut(opts, (tx) => tx.rows("CREATE TEMP TABLE x (a int)"))).rejects.toMatchObject({
+      kind: "query",
+      sqlState: "25006",
+    });
+  });
+
+  it("canonical values, row limit and error positions", async () => {
+    const r = await engine.query(
+      "SELECT '2026-03-01 05:30:00+05:30'::timestamptz AS t, '10.0.0.1'::inet AS a, 12345678901234::bigint AS b, 1.5::numeric AS n, NULL::int AS z",
+      opts,
+    );
+    expect(r.rows).toEqual([["2026-03-01T00:00:00Z", "10.0.0.1", 12345678901234, 1.5, null]]);
+    expect(r.columns.map((c) => c.type)).toEqual(["timestamptz", "inet", "bigint", "numeric", "integer"]);
+    await expect(engine.query("SELECT generate_series(1, 11)", opts)).rejects.toMatchObject({ kind: "limit" });
+    await expect(engine.query("SELECT nope FROM flows", opts)).rejects.toMatchObject({
+      kind: "query",
+      sqlState: "42703",
+      position: 8,
+    });
+  });
+});
