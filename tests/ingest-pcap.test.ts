@@ -6,12 +6,15 @@
  */
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readPcapUdp } from "../pmacct/src/replay/pcap.ts";
 import { replayPayloads } from "../pmacct/src/replay/send.ts";
 import { type IngestStack, startIngestStack, waitForCount } from "../pmacct/src/testing/harness.ts";
 
-const FIXTURES = "/work/shared/fixtures/netflow-pcaps";
+// shared/ sits beside the repository (as in CI); NETFLOW_FIXTURES overrides it.
+const FIXTURES =
+  process.env.NETFLOW_FIXTURES ?? fileURLToPath(new URL("../../shared/fixtures/netflow-pcaps", import.meta.url));
 
 /** From the fixtures' README: flow records a one-pass decoder sees (option records are not flows). */
 const NETFLOW_FILES = [

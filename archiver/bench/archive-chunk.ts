@@ -66,9 +66,10 @@ try {
     }
   })();
   t0 = performance.now();
-  const result = await archiveChunk(env.deps, chunk.chunkId);
+  const result = await archiveChunk(env.deps, chunk.chunkId).finally(() => {
+    stop = true;
+  });
   const jobS = (performance.now() - t0) / 1000;
-  stop = true;
   await inserter;
 
   const report = {

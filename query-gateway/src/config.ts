@@ -40,6 +40,8 @@ export interface GatewayConfig {
   readonly rowLimit: number;
   /** GATEWAY_HOT_SLICE_ROW_LIMIT: most hot rows copied into DuckDB for a query that cannot be decomposed. Default 1000000. */
   readonly hotSliceRowLimit: number;
+  /** GATEWAY_REF_ROW_LIMIT: most rows of one `ref` lookup table mirrored into DuckDB for a query. Default 100000. */
+  readonly refRowLimit: number;
   /** GATEWAY_QUERY_TIMEOUT_MS: per-query time limit on every engine. Default 60000. */
   readonly queryTimeoutMs: number;
   /** GATEWAY_DUCKDB_MEMORY_LIMIT. Default "1GB". */
@@ -65,6 +67,7 @@ export const GATEWAY_DEFAULTS = {
   maxQueued: 32,
   rowLimit: 100_000,
   hotSliceRowLimit: 1_000_000,
+  refRowLimit: 100_000,
   queryTimeoutMs: 60_000,
   duckdbMemoryLimit: "1GB",
   duckdbThreads: 2,
@@ -105,6 +108,7 @@ export function validateGatewayConfig(config: GatewayConfig): GatewayConfig {
     ["GATEWAY_MAX_CONCURRENT", config.maxConcurrent],
     ["GATEWAY_ROW_LIMIT", config.rowLimit],
     ["GATEWAY_HOT_SLICE_ROW_LIMIT", config.hotSliceRowLimit],
+    ["GATEWAY_REF_ROW_LIMIT", config.refRowLimit],
     ["GATEWAY_QUERY_TIMEOUT_MS", config.queryTimeoutMs],
     ["GATEWAY_DUCKDB_THREADS", config.duckdbThreads],
     ["GATEWAY_CACHE_BYTES", config.cacheBytes],
@@ -160,6 +164,7 @@ export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv, tmpDir: string): Ga
     maxQueued: intEnv(env, "GATEWAY_MAX_QUEUED", GATEWAY_DEFAULTS.maxQueued),
     rowLimit: intEnv(env, "GATEWAY_ROW_LIMIT", GATEWAY_DEFAULTS.rowLimit),
     hotSliceRowLimit: intEnv(env, "GATEWAY_HOT_SLICE_ROW_LIMIT", GATEWAY_DEFAULTS.hotSliceRowLimit),
+    refRowLimit: intEnv(env, "GATEWAY_REF_ROW_LIMIT", GATEWAY_DEFAULTS.refRowLimit),
     queryTimeoutMs,
     duckdbMemoryLimit: env.GATEWAY_DUCKDB_MEMORY_LIMIT ?? GATEWAY_DEFAULTS.duckdbMemoryLimit,
     duckdbThreads: intEnv(env, "GATEWAY_DUCKDB_THREADS", GATEWAY_DEFAULTS.duckdbThreads),

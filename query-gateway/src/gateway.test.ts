@@ -119,7 +119,10 @@ const CASES: readonly Case[] = [
     sql: "SELECT count(*) FROM flows WHERE ts > now() - interval '3650 days' AND dst_port = $1",
     params: ["443"],
   },
-  { name: "BETWEEN range", sql: "SELECT count(*), sum(bytes) FROM flows WHERE ts BETWEEN '2026-03-02 06:00' AND '2026-03-03 18:00'" },
+  {
+    name: "BETWEEN range",
+    sql: "SELECT count(*), sum(bytes) FROM flows WHERE ts BETWEEN '2026-03-02 06:00' AND '2026-03-03 18:00'",
+  },
   { name: "TCP SYN flag", sql: "SELECT count(*) FROM flows WHERE tcp_flags & 2 = 2" },
   {
     name: "exporter and interface",
@@ -133,7 +136,7 @@ const CASES: readonly Case[] = [
   },
   {
     name: "5-tuple lookup",
-    sql: "SELECT ts, src_port, bytes FROM flows WHERE src_addr = '10.1.3.12' AND dst_addr = '192.168.1.20' AND proto = 6 ORDER BY ts, src_port",
+    sql: "SELECT ts, src_port, bytes FROM flows WHERE src_addr <<= '10.1.3.0/24' AND dst_addr = '192.168.1.20' AND proto = 6 ORDER BY ts, src_port",
     ordered: true,
   },
   {
@@ -148,7 +151,11 @@ const CASES: readonly Case[] = [
     sql: "SELECT time_bucket('15 minutes', ts) AS b, count(*) FROM flows WHERE ts < '2026-03-01 03:00' GROUP BY 1 ORDER BY 1",
     ordered: true,
   },
-  { name: "weekly UTC", sql: "SELECT date_trunc('week', ts) AS w, count(*) FROM flows GROUP BY 1 ORDER BY 1", ordered: true },
+  {
+    name: "weekly UTC",
+    sql: "SELECT date_trunc('week', ts) AS w, count(*) FROM flows GROUP BY 1 ORDER BY 1",
+    ordered: true,
+  },
   {
     name: "weekly Europe/Berlin",
     sql: "SELECT date_trunc('week', ts) AS w, count(*) FROM flows GROUP BY 1 ORDER BY 1",
@@ -191,6 +198,17 @@ const CASES: readonly Case[] = [
     sql: "SELECT CASE WHEN dst_port IN (80, 443) THEN 'web' ELSE 'other' END AS kind, sum(bytes) FROM flows GROUP BY 1 ORDER BY 1",
     ordered: true,
   },
+  {
+    name: "join to a ref lookup table",
+    sql: "SELECT e.name, count(*), sum(f.bytes) FROM flows f JOIN ref.exporters e ON f.exporter = e.address GROUP BY e.name ORDER BY e.name",
+    ordered: true,
+  },
+  {
+    name: "left join to a ref table (unknown exporter)",
+    sql: "SELECT e.site, f.proto, count(*) FROM flows f LEFT JOIN ref.exporters e ON e.address = f.exporter WHERE f.ts >= '2026-03-03' GROUP BY 1, 2 ORDER BY 1 NULLS FIRST, 2 NULLS FIRST",
+    ordered: true,
+  },
+  { name: "ref table alone", sql: "SELECT address, name FROM ref.exporters ORDER BY name", ordered: true },
 ];
 
 let fixture: TierFixture;

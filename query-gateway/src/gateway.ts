@@ -19,6 +19,7 @@ import { Limiter } from "./engine/limiter.ts";
 import { GatewayMetrics } from "./engine/metrics.ts";
 import { PARTS_TABLE } from "./engine/partial-aggregate.ts";
 import { type Plan, planQuery, type Strategy } from "./engine/plan.ts";
+import { duckRefName, refSelectSql } from "./engine/ref-tables.ts";
 import { TimescaleEngine } from "./engine/timescale.ts";
 import { GatewayError, SQLSTATE } from "./errors.ts";
 import { type Route, type RouteKind, route } from "./route/route.ts";
@@ -141,8 +142,9 @@ export class Gateway {
     const prepared = this.prepare(request);
     return await this.hot.cut({ timeZone: prepared.timeZone, timeoutMs: this.config.queryTimeoutMs }, async (tx) => {
       const state = await this.tierReader.read(tx);
-      const r = route(prepared.ranges, state);
-      const plan = planQuery(prepared.node, r, { ...prepared.planOptions });
+      const { ranges, planOptions } = prepared.at(state.nowUs);
+      const r = route(ranges, state);
+      const plan = planQuery(prepared.node, r, planOptions);
       const sql =
         plan.strategy === "hot"
           ? { hot: request.sql }
@@ -199,20 +201,16 @@ export class Gateway {
       );
     }
     const node = checked.kind === "select" ? checked.node : checked.query;
-    const now = BigInt(Date.now()) * 1000n;
-    const ranges = timeBoundsOf(
-      node,
-      { now, timeZone, ...(request.params ? { params: request.params } : {}) },
-      request.sql,
-    ).union;
-    const planOptions = {
-      timeZone,
-      now,
-      ranges,
-      hotSliceRowLimit: this.config.hotSliceRowLimit,
-      ...(request.params === undefined ? {} : { params: request.params }),
+    const params = request.params;
+    // Bounds and plan options at the cut's now(), so routing and every engine agree on the instant.
+    const at = (now: bigint) => {
+      const ctx = { now, timeZone, ...(params === undefined ? {} : { params }) };
+      const ranges = timeBoundsOf(node, ctx, request.sql).union;
+      return { ranges, planOptions: { ...ctx, ranges, hotSliceRowLimit: this.config.hotSliceRowLimit } };
     };
-    return { node, timeZone, ranges, planOptions, explain: checked.kind === "explain" };
+    // Bounds once up front too: a query whose constants cannot be folded fails here, before any I/O.
+    at(BigInt(Date.now()) * 1000n);
+    return { node, timeZone, at, explain: checked.kind === "explain" };
   }
 
   private async execute(request: QueryRequest, started: number): Promise<QueryOutcome> {
@@ -237,8 +235,9 @@ export class Gateway {
       const hotStart = performance.now();
       const cut = await this.hot.cut({ timeZone: prepared.timeZone, timeoutMs: remaining() }, async (tx) => {
         const state = await this.tierReader.read(tx);
-        const r = route(prepared.ranges, state);
-        const plan = planQuery(prepared.node, r, prepared.planOptions);
+        const { ranges, planOptions } = prepared.at(state.nowUs);
+        const r = route(ranges, state);
+        const plan = planQuery(prepared.node, r, planOptions);
         let hot: ResultSet | null = null;
         if (plan.strategy === "hot") {
           hot = await tx.query(request.sql, { rowLimit: this.config.rowLimit, ...(params ? { params } : {}) });
@@ -249,7 +248,13 @@ export class Gateway {
         } else if (plan.strategy === "hot-slice") {
           hot = await derived(() => tx.query(plan.sliceSql, { rowLimit: this.config.hotSliceRowLimit }));
         }
-        return { state, route: r, plan, hot };
+        const refs = new Map<string, ResultSet>();
+        if (plan.strategy !== "hot") {
+          for (const table of plan.refTables) {
+            refs.set(table, await readRef(() => tx.query(refSelectSql(table), { rowLimit: this.config.refRowLimit })));
+          }
+        }
+        return { state, route: r, plan, hot, refs };
       });
       const hotMs = performance.now() - hotStart;
       const { state, plan, hot } = cut;
@@ -257,7 +262,7 @@ export class Gateway {
         return this.outcome(cut.route, plan, state, hot ?? EMPTY, 0, { hot: hotMs, cold: 0, started });
       }
       const coldStart = performance.now();
-      const result = await this.runCold(cut.route, plan, hot, prepared.timeZone, remaining);
+      const result = await this.runCold(cut.route, plan, hot, cut.refs, prepared.timeZone, remaining);
       const hotRows = plan.strategy === "hot-slice" ? (hot?.rows.length ?? 0) : 0;
       return this.outcome(cut.route, plan, state, result, hotRows, {
         hot: hotMs,
@@ -271,6 +276,7 @@ export class Gateway {
     r: Route,
     plan: Exclude<Plan, { strategy: "hot" }>,
     hot: ResultSet | null,
+    refs: ReadonlyMap<string, ResultSet>,
     timeZone: string,
     remaining: () => number,
   ): Promise<ResultSet> {
@@ -282,6 +288,7 @@ export class Gateway {
         : await this.cache.acquire(locations, bytes);
     try {
       return await this.cold.session(timeZone, async (s) => {
+        for (const [table, rows] of refs) await s.loadTable(duckRefName(table), rows);
         if (plan.strategy === "hot-slice") await s.loadHotRows(plan.sliceColumns, hot?.rows ?? []);
         await s.defineFlows(pinned.paths, plan.strategy === "hot-slice");
         if (plan.strategy === "partial-aggregate") {
@@ -351,6 +358,20 @@ async function derived<T>(body: () => Promise<T>, movesHotRows = true): Promise<
       throw new QueryError(error.kind, error.message, {
         sqlState: error.sqlState,
         ...(error.detail === undefined ? {} : { detail: error.detail }),
+      });
+    }
+    throw error;
+  }
+}
+
+/** A lookup table too big to mirror is a limit error that names the setting. */
+async function readRef(body: () => Promise<ResultSet>): Promise<ResultSet> {
+  try {
+    return await body();
+  } catch (error) {
+    if (error instanceof QueryError && error.kind === "limit") {
+      throw new QueryError("limit", "a ref lookup table is too large to join on the cold tier", {
+        detail: "the limit is GATEWAY_REF_ROW_LIMIT",
       });
     }
     throw error;

@@ -55,8 +55,17 @@ async function run(input: ExportWorkerInput): Promise<void> {
     };
     const end = BigInt(input.end);
     const step = BigInt(input.step);
-    for (let lo = BigInt(input.start); lo < end; lo += step) {
-      for (const rows of await fetch(lo, lo + step < end ? lo + step : end)) {
+    const window = (lo: bigint): Promise<Row[][]> => fetch(lo, lo + step < end ? lo + step : end);
+    let lo = BigInt(input.start);
+    let pending: Promise<Row[][]> | undefined = window(lo);
+    while (pending) {
+      const parts = await pending;
+      lo += step;
+      // The next window is read while this one is converted (the engine only
+      // waits for the few ms of conversion between socket reads).
+      pending = lo < end ? window(lo) : undefined;
+      pending?.catch(() => {});
+      for (const rows of parts) {
         if (rows.length === 0) continue;
         let sum = 0n;
         for (const row of rows) sum += BigInt(row[1]);

@@ -59,11 +59,7 @@ export function exportQuery(relation: string): string {
 
 /** The reader thread as an async iterator of messages. */
 async function* readBatches(input: ExportWorkerInput): AsyncGenerator<Extract<ExportWorkerMessage, { type: "batch" }>> {
-  const worker = new Worker(new URL("./export-worker.ts", import.meta.url), {
-    workerData: input,
-    // The worker runs TypeScript like the main thread does.
-    execArgv: ["--import", "tsx"],
-  });
+  const worker = new Worker(new URL("./export-worker-boot.mjs", import.meta.url), { workerData: input });
   const queue: ExportWorkerMessage[] = [];
   let wake: (() => void) | undefined;
   let failure: Error | undefined;

@@ -1,10 +1,13 @@
 import { execFileSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { readPcapUdp } from "./pcap.ts";
 
-const FIXTURES = "/work/shared/fixtures/netflow-pcaps";
+// shared/ sits beside the repository (as in CI); NETFLOW_FIXTURES overrides it.
+const FIXTURES =
+  process.env.NETFLOW_FIXTURES ?? fileURLToPath(new URL("../../../../shared/fixtures/netflow-pcaps", import.meta.url));
 
 /** tshark's view of the same file: source, destination port and payload of every UDP datagram. */
 function tsharkUdp(path: string): Array<{ src: string; dstPort: number; payload: string }> {

@@ -56,8 +56,28 @@ export interface ColdSession {
   loadHotRows(columns: readonly string[], rows: readonly (readonly Value[])[]): Promise<void>;
   /** `CREATE TEMP TABLE name AS <sql>`, then appends `extra` rows converted to that table's column types. */
   createTable(name: string, sql: string, extra: ResultSet): Promise<void>;
+  /** Creates temp table `name` typed from the result's value types and appends its rows. */
+  loadTable(name: string, result: ResultSet): Promise<void>;
   query(sql: string, options: Pick<QueryOptions, "rowLimit" | "timeoutMs">): Promise<ResultSet>;
 }
+
+/** DuckDB column type for a canonical value type; inet becomes the cold tier's 16-byte BLOB. */
+const DUCK_TYPE_OF: Readonly<Record<ValueType, string>> = {
+  boolean: "BOOLEAN",
+  integer: "INTEGER",
+  bigint: "BIGINT",
+  double: "DOUBLE",
+  numeric: "DOUBLE",
+  text: "VARCHAR",
+  timestamptz: "TIMESTAMPTZ",
+  timestamp: "TIMESTAMP",
+  date: "DATE",
+  interval: "VARCHAR",
+  inet: "BLOB",
+  bytea: "VARCHAR",
+  json: "VARCHAR",
+  unknown: "VARCHAR",
+};
 
 export class DuckDbEngine implements Engine {
   readonly name = "duckdb" as const;
@@ -151,6 +171,23 @@ function sessionOf(connection: DuckDBConnection): ColdSession {
         for (const row of extra.rows) {
           types.forEach((type, i) => {
             appendTyped(appender, type, row[i] ?? null);
+          });
+          appender.endRow();
+        }
+        appender.flushSync();
+      } finally {
+        appender.closeSync();
+      }
+    },
+    async loadTable(name, result) {
+      const types = result.columns.map((c) => DUCK_TYPE_OF[c.type]);
+      const defs = result.columns.map((c, i) => `${ident(c.name)} ${types[i] ?? "VARCHAR"}`).join(", ");
+      await connection.run(`CREATE TEMP TABLE ${ident(name)} (${defs})`);
+      const appender = await connection.createAppender(name);
+      try {
+        for (const row of result.rows) {
+          types.forEach((type, i) => {
+            appendTyped(appender, type ?? "VARCHAR", row[i] ?? null);
           });
           appender.endRow();
         }

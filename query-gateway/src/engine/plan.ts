@@ -11,6 +11,7 @@ import type { RangeSet } from "../sql/time-range.ts";
 import { withPostgresNames } from "./column-names.ts";
 import { hotSliceSql, inlineParams, usedFlowColumns } from "./hot-slice.ts";
 import { splitAggregate } from "./partial-aggregate.ts";
+import { refTablesOf, renameRefTables } from "./ref-tables.ts";
 
 export type Strategy = "hot" | "cold" | "partial-aggregate" | "hot-slice";
 
@@ -18,13 +19,14 @@ export type Plan =
   /** The client's SQL on the hot tier (also when no tier holds matching rows). */
   | { readonly strategy: "hot" }
   /** The rewritten SQL on DuckDB over the pruned cold files. */
-  | { readonly strategy: "cold"; readonly coldSql: string }
+  | { readonly strategy: "cold"; readonly coldSql: string; readonly refTables: readonly string[] }
   /** Partial aggregates on both tiers, merged in DuckDB over PARTS_TABLE. */
   | {
       readonly strategy: "partial-aggregate";
       readonly hotSql: string;
       readonly coldSql: string;
       readonly mergeSql: string;
+      readonly refTables: readonly string[];
     }
   /** Hot rows in range copied beside the cold files; the rewritten SQL runs over both. */
   | {
@@ -32,6 +34,8 @@ export type Plan =
       readonly sliceSql: string;
       readonly sliceColumns: readonly string[];
       readonly coldSql: string;
+      /** Lookup tables (schema ref) the DuckDB side needs copied in. */
+      readonly refTables: readonly string[];
     };
 
 export interface PlanOptions {
@@ -47,11 +51,12 @@ export interface PlanOptions {
 export function planQuery(stmt: Node, route: Route, options: PlanOptions): Plan {
   if (route.route === "hot" || route.route === "none") return { strategy: "hot" };
   const cold = (node: Node) =>
-    rewriteStatement(inlineParams(withPostgresNames(node), options.params), {
+    rewriteStatement(renameRefTables(inlineParams(withPostgresNames(node), options.params)), {
       timeZone: options.timeZone,
       now: options.now,
     });
-  if (route.route === "cold") return { strategy: "cold", coldSql: cold(stmt) };
+  const refTables = refTablesOf(stmt);
+  if (route.route === "cold") return { strategy: "cold", coldSql: cold(stmt), refTables };
   const split = splitAggregate(stmt);
   if (split !== null) {
     return {
@@ -59,6 +64,7 @@ export function planQuery(stmt: Node, route: Route, options: PlanOptions): Plan 
       hotSql: deparseSync([split.partial], { pretty: false }),
       coldSql: cold(split.partial),
       mergeSql: deparseSync([split.merge], { pretty: false }),
+      refTables,
     };
   }
   const sliceColumns = usedFlowColumns(stmt);
@@ -67,5 +73,6 @@ export function planQuery(stmt: Node, route: Route, options: PlanOptions): Plan 
     sliceSql: hotSliceSql(sliceColumns, options.ranges, options.hotSliceRowLimit),
     sliceColumns,
     coldSql: cold(stmt),
+    refTables,
   };
 }

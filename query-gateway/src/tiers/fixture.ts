@@ -75,6 +75,14 @@ export async function startTierFixture(options: TierFixtureOptions = {}): Promis
     admin.on("error", () => undefined);
     await admin.query("CREATE SCHEMA ref_all");
     await admin.query("CREATE TABLE ref_all.flows (LIKE public.flows INCLUDING DEFAULTS)");
+    // A lookup table in schema ref, as the gateway mirrors them into DuckDB; one exporter is missing on purpose.
+    await admin.query("CREATE SCHEMA ref");
+    await admin.query("CREATE TABLE ref.exporters (address inet PRIMARY KEY, name text NOT NULL, site text)");
+    await admin.query(
+      "INSERT INTO ref.exporters VALUES ('192.0.2.1', 'edge-1', 'ams'), ('2001:db8:ffff::e1', 'edge-v6', NULL)",
+    );
+    await admin.query("GRANT USAGE ON SCHEMA ref TO netflow_reader");
+    await admin.query("GRANT SELECT ON ALL TABLES IN SCHEMA ref TO netflow_reader");
     const warehouse = options.warehouse?.uri ?? pathToFileURL(join(dir, "warehouse")).href;
     const catalog = new SqlCatalog({ name: "netflow", query: pgQuery(admin) });
     const ctx: TableContext = { catalog, store: options.warehouse?.store ?? new FileObjectStore() };

@@ -46,6 +46,8 @@ export interface HotChunkInfo extends HotChunk {
 }
 
 export interface TierState extends Tiers {
+  /** The cut transaction's now() in epoch microseconds: the query's now() on every engine. */
+  readonly nowUs: bigint;
   readonly hotChunks: readonly HotChunkInfo[];
   readonly coldFiles: readonly ColdDataFile[];
   readonly cold: ColdSnapshot | null;
@@ -88,7 +90,8 @@ export class TierReader {
     }));
     const location = row?.metadata_location ?? null;
     const cold = location === null ? null : await this.snapshot(location);
-    return { hotChunks, coldFiles: cold?.files ?? [], cold };
+    const nowUs = BigInt(row?.now_us ?? Date.now() * 1000);
+    return { nowUs, hotChunks, coldFiles: cold?.files ?? [], cold };
   }
 
   private snapshot(location: string): Promise<ColdSnapshot> {
