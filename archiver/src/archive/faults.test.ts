@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { backfill } from "@netflow/generator";
 import { currentSnapshot, liveEntries, loadTable } from "@netflow/iceberg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { toArchiverError } from "../errors.ts";
 import { FAULT_POINTS, type FaultPoint } from "../faults.ts";
 import { archiveLog, listHotChunks } from "../hot/chunks.ts";
 import { addChecksum, coldChecksumDuckdb, coldChecksumPyIceberg, hotChecksum } from "../testing/checksums.ts";
@@ -89,4 +90,26 @@ describe("kill -9 at each fault point", () => {
     },
     120_000,
   );
+
+  it("TimescaleDB killed -9 mid-export and restarted: the job fails retryable, the re-run archives the chunk", async () => {
+    const chunk = (await listHotChunks(env.pool))[0]!;
+    let killed: Promise<void> | undefined;
+    const deps = {
+      ...env.deps,
+      onProgress: () => {
+        killed ??= env.server.kill9();
+      },
+    };
+    const err = await archiveChunk(deps, chunk.chunkId).then(
+      () => undefined,
+      (e: unknown) => toArchiverError(e),
+    );
+    await killed;
+    expect(err?.retryable).toBe(true);
+    await env.server.restart();
+    expect((await listHotChunks(env.pool)).some((c) => c.chunkId === chunk.chunkId)).toBe(true);
+    await assertConsistent();
+    expect((await archiveChunk(env.deps, chunk.chunkId)).outcome).toBe("archived");
+    await assertConsistent();
+  }, 180_000);
 });

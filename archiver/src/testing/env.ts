@@ -65,6 +65,9 @@ export async function startTestEnv(over: Partial<ArchiverConfig> = {}): Promise<
   const config = testConfig(archiverUrl, pathToFileURL(warehouseDir).href, over);
   const su = new pg.Pool({ connectionString: server.url, max: 2 });
   const pool = new pg.Pool({ connectionString: archiverUrl, max: 3 });
+  // Restart tests kill the server under idle connections; the pools replace them.
+  su.on("error", () => {});
+  pool.on("error", () => {});
   const deps: ArchiveDeps = {
     pool,
     ctx: tableContext(objectStoreFor(config), pgQuery(pool)),
