@@ -10,8 +10,8 @@
  *   npx tsx archiver/bench/archive-chunk.ts [rows]
  */
 import { backfill } from "@netflow/generator";
-import { archiveChunk } from "../src/archive/job.ts";
 import { exportQuery } from "../src/archive/export.ts";
+import { archiveChunk } from "../src/archive/job.ts";
 import { chunkFingerprint, compressChunk, listHotChunks } from "../src/hot/chunks.ts";
 import { startTestEnv } from "../src/testing/env.ts";
 

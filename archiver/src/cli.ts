@@ -4,6 +4,7 @@
  *   archive --before <t>   archive every hot chunk whose range ends at or before <t> now, oldest first
  *   archive --chunk <id>   archive one chunk now
  *   retry                  move failed jobs back to the queue
+ *   maintain               run cold retention, compaction, snapshot expiry and orphan removal once
  *   worker                 run the scheduler + worker (+ /metrics) until SIGTERM
  * Configuration: environment variables, see config.ts.
  */
@@ -13,6 +14,7 @@ import { Archiver } from "./archiver.ts";
 import { archiverConfigFromEnv } from "./config.ts";
 import { toArchiverError } from "./errors.ts";
 import { archiveLog, isFullyCompressed, listHotChunks } from "./hot/chunks.ts";
+import { runColdMaintenance } from "./maintenance/cold.ts";
 import { scanHotTier } from "./queue/scan.ts";
 
 const log = pino({ level: process.env.LOG_LEVEL ?? "info" }, pino.destination(2));
@@ -55,8 +57,15 @@ async function main(argv: readonly string[]): Promise<number> {
             },
             id,
           );
-          process.stdout.write(`${JSON.stringify({ chunkId: id, outcome: r.outcome, rows: r.rows, bytes: r.bytesWritten, snapshotId: r.snapshotId, timings: r.timings })}\n`);
+          process.stdout.write(
+            `${JSON.stringify({ chunkId: id, outcome: r.outcome, rows: r.rows, bytes: r.bytesWritten, snapshotId: r.snapshotId, timings: r.timings })}\n`,
+          );
         }
+        return 0;
+      }
+      case "maintain": {
+        const r = await runColdMaintenance(archiver.deps().ctx, config.maintenance);
+        process.stdout.write(`${JSON.stringify(r)}\n`);
         return 0;
       }
       case "retry": {
@@ -73,7 +82,9 @@ async function main(argv: readonly string[]): Promise<number> {
         return 0;
       }
       default:
-        process.stderr.write("usage: cli.ts status | archive --before <time> | archive --chunk <id> | retry | worker\n");
+        process.stderr.write(
+          "usage: cli.ts status | archive --before <time> | archive --chunk <id> | retry | maintain | worker\n",
+        );
         return 2;
     }
   } finally {
@@ -94,7 +105,13 @@ async function status(archiver: Archiver): Promise<number> {
       compressed: isFullyCompressed(c.status) ? "yes" : c.status & 1 ? "partial" : "no",
     })),
     hotBytes: chunks.reduce((s, c) => s + c.bytes, 0),
-    archived: log.map((l) => ({ chunkId: l.chunkId, range: [l.rangeStart.toISOString(), l.rangeEnd.toISOString()], rows: l.rowCount, snapshotId: l.snapshotId, archivedAt: l.archivedAt.toISOString() })),
+    archived: log.map((l) => ({
+      chunkId: l.chunkId,
+      range: [l.rangeStart.toISOString(), l.rangeEnd.toISOString()],
+      rows: l.rowCount,
+      snapshotId: l.snapshotId,
+      archivedAt: l.archivedAt.toISOString(),
+    })),
     // Everything before this instant that is not in a hot chunk is archived.
     watermark: log.length > 0 ? new Date(Math.max(...log.map((l) => l.rangeEnd.getTime()))).toISOString() : null,
   };

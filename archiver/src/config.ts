@@ -1,4 +1,5 @@
 import { ArchiverError } from "./errors.ts";
+import { type MaintenanceConfig, maintenanceConfigFromEnv } from "./maintenance/config.ts";
 
 /** Archiver settings (env names in brackets). */
 export interface ArchiverConfig {
@@ -34,6 +35,12 @@ export interface ArchiverConfig {
   queueName: string;
   /** Warn (log + metric) when the hot tier is larger than this [HOT_SIZE_WARN_BYTES]. Default 50 GiB. */
   hotSizeWarnBytes: number;
+  /** BullMQ job lock; renewed every half of it, a job whose lock lapses is re-run (a no-op once archived) [ARCHIVE_LOCK_S]. Default 120 s. */
+  lockMs: number;
+  /** Cold-tier maintenance (retention, expiry, orphans, compaction); see maintenance/config.ts. */
+  maintenance: MaintenanceConfig;
+  /** How often cold maintenance runs [MAINTAIN_EVERY_S]. Default 3600 s. */
+  maintainEveryMs: number;
   /** Port of the Prometheus metrics endpoint of `worker` (0: off) [ARCHIVER_METRICS_PORT]. Default 9465. */
   metricsPort: number;
 }
@@ -44,7 +51,8 @@ function num(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const v = env[name];
   if (v === undefined || v === "") return fallback;
   const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new ArchiverError("config", `${name}="${v}" is not a non-negative number`, { retryable: false });
+  if (!Number.isFinite(n) || n < 0)
+    throw new ArchiverError("config", `${name}="${v}" is not a non-negative number`, { retryable: false });
   return n;
 }
 
@@ -75,6 +83,9 @@ export function archiverConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Arc
     queueName: env.ARCHIVE_QUEUE || "netflow-archive",
     hotSizeWarnBytes: num(env, "HOT_SIZE_WARN_BYTES", 50 * 1024 ** 3),
     metricsPort: num(env, "ARCHIVER_METRICS_PORT", 9465),
+    lockMs: num(env, "ARCHIVE_LOCK_S", 120) * 1000,
+    maintenance: maintenanceConfigFromEnv(env),
+    maintainEveryMs: num(env, "MAINTAIN_EVERY_S", 3600) * 1000,
   };
   validateArchiverConfig(config);
   return config;
@@ -83,7 +94,8 @@ export function archiverConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Arc
 export function validateArchiverConfig(c: ArchiverConfig): void {
   const problems: string[] = [];
   if (!/^postgres(ql)?:\/\//.test(c.pgUrl)) problems.push("PG_URL must be a postgres:// URL");
-  if (!/^(s3:\/\/[^/]+|file:\/\/\/)/.test(c.warehouse)) problems.push("WAREHOUSE must be s3://bucket/prefix or file:///path");
+  if (!/^(s3:\/\/[^/]+|file:\/\/\/)/.test(c.warehouse))
+    problems.push("WAREHOUSE must be s3://bucket/prefix or file:///path");
   if (c.warehouse.startsWith("s3://") && (!c.s3?.accessKeyId || !c.s3.secretAccessKey))
     problems.push("an s3:// WAREHOUSE needs S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY");
   for (const [name, v] of [
@@ -92,8 +104,11 @@ export function validateArchiverConfig(c: ArchiverConfig): void {
   ] as const)
     if (!INTERVAL.test(v.trim())) problems.push(`${name}="${v}" is not an interval like "7 days"`);
   if (!Number.isInteger(c.batchRows) || c.batchRows < 1) problems.push("ARCHIVE_BATCH_ROWS must be an integer >= 1");
-  if (!Number.isInteger(c.rowGroupRows) || c.rowGroupRows < 1) problems.push("ARCHIVE_ROW_GROUP_ROWS must be an integer >= 1");
-  if (!Number.isInteger(c.concurrency) || c.concurrency < 1) problems.push("ARCHIVE_CONCURRENCY must be an integer >= 1");
+  if (!Number.isInteger(c.rowGroupRows) || c.rowGroupRows < 1)
+    problems.push("ARCHIVE_ROW_GROUP_ROWS must be an integer >= 1");
+  if (!Number.isInteger(c.concurrency) || c.concurrency < 1)
+    problems.push("ARCHIVE_CONCURRENCY must be an integer >= 1");
   if (c.commitAttempts < 1) problems.push("ARCHIVE_COMMIT_ATTEMPTS must be >= 1");
-  if (problems.length > 0) throw new ArchiverError("config", `invalid archiver config: ${problems.join("; ")}`, { retryable: false });
+  if (problems.length > 0)
+    throw new ArchiverError("config", `invalid archiver config: ${problems.join("; ")}`, { retryable: false });
 }

@@ -37,7 +37,8 @@ export function toArchiverError(e: unknown): ArchiverError {
   const message = err.message ?? String(e);
   if (err.name === "IcebergError") {
     if (err.kind === "io") return new ArchiverError("object-store", message, { retryable: true, cause: e });
-    if (err.kind === "commit-conflict") return new ArchiverError("commit-conflict", message, { retryable: true, cause: e });
+    if (err.kind === "commit-conflict")
+      return new ArchiverError("commit-conflict", message, { retryable: true, cause: e });
     if (err.kind === "invalid-schema" || err.kind === "invalid-data")
       return new ArchiverError("schema-mismatch", message, { retryable: false, cause: e });
     return new ArchiverError("object-store", message, { retryable: err.retryable ?? false, cause: e });

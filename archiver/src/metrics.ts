@@ -36,22 +36,57 @@ export class ArchiverMetrics {
     const metric = (name: string, type: "counter" | "gauge", help: string, value: number): void => {
       lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, `${name} ${value}`);
     };
-    metric("netflow_archiver_rows_archived_total", "counter", "Flow rows moved to the Iceberg table.", this.rowsArchivedTotal);
-    metric("netflow_archiver_bytes_written_total", "counter", "Parquet bytes written for archived chunks.", this.bytesWrittenTotal);
-    metric("netflow_archiver_chunks_archived_total", "counter", "Hot chunks archived and dropped.", this.chunksArchivedTotal);
+    metric(
+      "netflow_archiver_rows_archived_total",
+      "counter",
+      "Flow rows moved to the Iceberg table.",
+      this.rowsArchivedTotal,
+    );
+    metric(
+      "netflow_archiver_bytes_written_total",
+      "counter",
+      "Parquet bytes written for archived chunks.",
+      this.bytesWrittenTotal,
+    );
+    metric(
+      "netflow_archiver_chunks_archived_total",
+      "counter",
+      "Hot chunks archived and dropped.",
+      this.chunksArchivedTotal,
+    );
     metric("netflow_archiver_job_failures_total", "counter", "Archive job attempts that failed.", this.jobsFailedTotal);
-    metric("netflow_archiver_chunk_changed_total", "counter", "Commits aborted because flows arrived after the export.", this.chunkChangedTotal);
+    metric(
+      "netflow_archiver_chunk_changed_total",
+      "counter",
+      "Commits aborted because flows arrived after the export.",
+      this.chunkChangedTotal,
+    );
     lines.push(
       "# HELP netflow_archiver_job_duration_seconds Archive job durations.",
       "# TYPE netflow_archiver_job_duration_seconds summary",
       `netflow_archiver_job_duration_seconds_sum ${this.jobSecondsSum}`,
       `netflow_archiver_job_duration_seconds_count ${this.jobSecondsCount}`,
     );
-    metric("netflow_archiver_commit_tx_seconds_total", "counter", "Time spent inside commit transactions.", this.commitTxSecondsSum);
-    metric("netflow_archiver_lag_seconds", "gauge", "Age of the oldest eligible chunk not archived yet.", this.lagSeconds);
+    metric(
+      "netflow_archiver_commit_tx_seconds_total",
+      "counter",
+      "Time spent inside commit transactions.",
+      this.commitTxSecondsSum,
+    );
+    metric(
+      "netflow_archiver_lag_seconds",
+      "gauge",
+      "Age of the oldest eligible chunk not archived yet.",
+      this.lagSeconds,
+    );
     metric("netflow_archiver_hot_bytes", "gauge", "Size of the hot tier's chunks.", this.hotBytes);
     metric("netflow_archiver_hot_chunks", "gauge", "Number of hot chunks.", this.hotChunks);
-    metric("netflow_archiver_hot_size_warning", "gauge", "1 while the hot tier exceeds HOT_SIZE_WARN_BYTES.", this.hotSizeWarning);
+    metric(
+      "netflow_archiver_hot_size_warning",
+      "gauge",
+      "1 while the hot tier exceeds HOT_SIZE_WARN_BYTES.",
+      this.hotSizeWarning,
+    );
     return `${lines.join("\n")}\n`;
   }
 }

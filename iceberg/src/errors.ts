@@ -28,7 +28,9 @@ export type IcebergErrorKind =
   /** The object store failed (network, permission, throttling). */
   | "io"
   /** The catalog database failed. */
-  | "catalog";
+  | "catalog"
+  /** The table uses a feature the reader cannot read correctly (deletion vectors, v3 types, ...); named in the message. */
+  | "unsupported-feature";
 
 export class IcebergError extends Error {
   readonly kind: IcebergErrorKind;

@@ -270,15 +270,6 @@ async function runAll(expectRoute: (c: Case, outcome: QueryOutcome) => void): Pr
     } catch (error) {
       throw new Error(`${c.name} [${outcome.info.route}/${outcome.info.strategy}]: ${(error as Error).message}`);
     }
-    if (process.env.GATEWAY_TEST_DEBUG)
-      console.log(
-        c.name,
-        outcome.info.route,
-        outcome.info.strategy,
-        outcome.result.rows.length,
-        JSON.stringify(outcome.result.rows[0]),
-        outcome.timingsMs.total,
-      );
     expectRoute(c, outcome);
   }
 }

@@ -16,6 +16,7 @@ import type { EngineName, ResultSet } from "./engine/engine.ts";
 import { QueryError } from "./engine/errors.ts";
 import { FileCache } from "./engine/file-cache.ts";
 import { Limiter } from "./engine/limiter.ts";
+import { derived, readRef } from "./engine/limits.ts";
 import { GatewayMetrics } from "./engine/metrics.ts";
 import { PARTS_TABLE } from "./engine/partial-aggregate.ts";
 import { type Plan, planQuery, type Strategy } from "./engine/plan.ts";
@@ -60,6 +61,16 @@ export interface ExplainOutcome {
   readonly sql: { readonly hot?: string; readonly cold?: string; readonly merge?: string };
 }
 
+export interface GatewayOptions {
+  readonly log?: Logger;
+  /**
+   * Test-only fault points. `insideCut` runs inside the consistent-cut
+   * transaction, after the tier state is read and before the hot part runs:
+   * tests start an archive commit there to force that interleaving.
+   */
+  readonly faults?: { readonly insideCut?: () => Promise<void> };
+}
+
 export class Gateway {
   readonly metrics = new GatewayMetrics();
   private readonly log: Logger;
@@ -70,11 +81,14 @@ export class Gateway {
   private readonly tierReader: TierReader;
   private readonly limiter: Limiter;
 
+  private readonly faults: GatewayOptions["faults"];
+
   constructor(
     private readonly config: GatewayConfig,
-    log?: Logger,
+    options: GatewayOptions = {},
   ) {
-    this.log = log ?? pino({ level: "silent" });
+    this.log = options.log ?? pino({ level: "silent" });
+    this.faults = options.faults;
     const local = config.warehouse.startsWith("file:");
     this.store =
       local || config.s3 === undefined
@@ -140,14 +154,15 @@ export class Gateway {
 
   async explain(request: QueryRequest): Promise<ExplainOutcome> {
     const prepared = this.prepare(request);
-    return await this.hot.cut({ timeZone: prepared.timeZone, timeoutMs: this.config.queryTimeoutMs }, async (tx) => {
-      const state = await this.tierReader.read(tx);
+    const options = { timeZone: prepared.timeZone, timeoutMs: this.config.queryTimeoutMs };
+    return await this.hot.cut(options, this.tierReader.statements(), async (_tx, first) => {
+      const state = await this.tierReader.fromRows(first);
       const { ranges, planOptions } = prepared.at(state.nowUs);
       const r = route(ranges, state);
       const plan = planQuery(prepared.node, r, planOptions);
       const sql =
         plan.strategy === "hot"
-          ? { hot: request.sql }
+          ? { hot: plan.hotSql }
           : plan.strategy === "cold"
             ? { cold: plan.coldSql }
             : plan.strategy === "partial-aggregate"
@@ -159,7 +174,8 @@ export class Gateway {
 
   /** Tier state for GET /api/tiers, read in one consistent cut. */
   tiers(): Promise<TierState> {
-    return this.hot.cut({ timeZone: "UTC", timeoutMs: this.config.queryTimeoutMs }, (tx) => this.tierReader.read(tx));
+    const options = { timeZone: "UTC", timeoutMs: this.config.queryTimeoutMs };
+    return this.hot.cut(options, this.tierReader.statements(), (_tx, first) => this.tierReader.fromRows(first));
   }
 
   async healthy(): Promise<boolean> {
@@ -206,7 +222,10 @@ export class Gateway {
     const at = (now: bigint) => {
       const ctx = { now, timeZone, ...(params === undefined ? {} : { params }) };
       const ranges = timeBoundsOf(node, ctx, request.sql).union;
-      return { ranges, planOptions: { ...ctx, ranges, hotSliceRowLimit: this.config.hotSliceRowLimit } };
+      return {
+        ranges,
+        planOptions: { ...ctx, sql: request.sql, ranges, hotSliceRowLimit: this.config.hotSliceRowLimit },
+      };
     };
     // Bounds once up front too: a query whose constants cannot be folded fails here, before any I/O.
     at(BigInt(Date.now()) * 1000n);
@@ -233,14 +252,16 @@ export class Gateway {
     const params = request.params;
     return await this.limiter.run(async () => {
       const hotStart = performance.now();
-      const cut = await this.hot.cut({ timeZone: prepared.timeZone, timeoutMs: remaining() }, async (tx) => {
-        const state = await this.tierReader.read(tx);
+      const options = { timeZone: prepared.timeZone, timeoutMs: remaining() };
+      const cut = await this.hot.cut(options, this.tierReader.statements(), async (tx, first) => {
+        const state = await this.tierReader.fromRows(first);
         const { ranges, planOptions } = prepared.at(state.nowUs);
         const r = route(ranges, state);
         const plan = planQuery(prepared.node, r, planOptions);
+        await this.faults?.insideCut?.();
         let hot: ResultSet | null = null;
         if (plan.strategy === "hot") {
-          hot = await tx.query(request.sql, { rowLimit: this.config.rowLimit, ...(params ? { params } : {}) });
+          hot = await tx.query(plan.hotSql, { rowLimit: this.config.rowLimit, ...(params ? { params } : {}) });
         } else if (plan.strategy === "partial-aggregate") {
           hot = await derived(() =>
             tx.query(plan.hotSql, { rowLimit: this.config.hotSliceRowLimit, ...(params ? { params } : {}) }),
@@ -337,45 +358,6 @@ function info(r: Route, plan: Plan, state: TierState, hotRowsMoved: number): Que
     filesPruned: scansCold ? r.coldFilesPruned : state.coldFiles.length,
     hotRowsMoved,
   };
-}
-
-/**
- * Runs SQL the gateway derived from the client's query: an error position
- * would point into text the client never wrote, so it is dropped, and a hot
- * result over the limit is reported as what it is.
- */
-async function derived<T>(body: () => Promise<T>, movesHotRows = true): Promise<T> {
-  try {
-    return await body();
-  } catch (error) {
-    if (movesHotRows && error instanceof QueryError && error.kind === "limit") {
-      throw new QueryError("limit", "the query spans both tiers and needs more hot rows than the gateway may move", {
-        detail:
-          "narrow the time range, or use aggregates the gateway can split per tier (count/sum/min/max/avg with GROUP BY); the limit is GATEWAY_HOT_SLICE_ROW_LIMIT",
-      });
-    }
-    if (error instanceof QueryError && error.position !== undefined) {
-      throw new QueryError(error.kind, error.message, {
-        sqlState: error.sqlState,
-        ...(error.detail === undefined ? {} : { detail: error.detail }),
-      });
-    }
-    throw error;
-  }
-}
-
-/** A lookup table too big to mirror is a limit error that names the setting. */
-async function readRef(body: () => Promise<ResultSet>): Promise<ResultSet> {
-  try {
-    return await body();
-  } catch (error) {
-    if (error instanceof QueryError && error.kind === "limit") {
-      throw new QueryError("limit", "a ref lookup table is too large to join on the cold tier", {
-        detail: "the limit is GATEWAY_REF_ROW_LIMIT",
-      });
-    }
-    throw error;
-  }
 }
 
 function round(ms: number): number {

@@ -16,7 +16,7 @@ const log = pino({ level: process.env.LOG_LEVEL ?? "info" });
 async function main(): Promise<void> {
   const config = gatewayConfigFromEnv(process.env, tmpdir());
   if (config.tokens.length === 0) log.warn("GATEWAY_TOKENS is empty: every request except /healthz will be refused");
-  const gateway = new Gateway(config, log);
+  const gateway = new Gateway(config, { log });
   await gateway.start();
   const app = createApp(gateway, { tokens: config.tokens, log });
   const server = serve({ fetch: app.fetch, port: config.httpPort, hostname: config.httpHost }, (info) =>

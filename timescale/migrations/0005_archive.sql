@@ -85,6 +85,8 @@ $$;
 -- The chunk's change fingerprint: the catalog status bits, the compressed
 -- chunk's id, and count + hash of (ctid, xmin) of the compressed chunk's rows
 -- (one row per batch of up to 1000 flows, so this reads ~1/1000 of the rows).
+-- flow_rows is the number of flows in the compressed batches (their
+-- _ts_meta_count): the export must have read exactly that many.
 -- Any insert, update or delete into a compressed chunk sets the partially-
 -- compressed bit (8), and recompression rewrites the affected batches (new
 -- ctid/xmin) while keeping the compressed chunk id, so an unchanged
@@ -93,7 +95,10 @@ $$;
 -- inserts, updates, deletes and other archivers; reads go on) until the
 -- transaction ends.
 CREATE FUNCTION archive_chunk_fingerprint(chunk regclass, lock_chunk boolean DEFAULT false)
-RETURNS TABLE (chunk_id integer, status integer, compressed_chunk_id integer, compressed_rows bigint, compressed_hash numeric)
+RETURNS TABLE (
+  chunk_id integer, status integer, compressed_chunk_id integer, compressed_rows bigint, compressed_hash numeric,
+  flow_rows bigint
+)
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -111,12 +116,14 @@ BEGIN
   compressed_chunk_id := zid;
   compressed_rows := 0;
   compressed_hash := 0;
+  flow_rows := 0;
   IF zid IS NOT NULL THEN
     SELECT format('%I.%I', z.schema_name, z.table_name)::regclass INTO zrel
     FROM _timescaledb_catalog.chunk z WHERE z.id = zid;
     EXECUTE format(
-      'SELECT count(*), coalesce(sum((''x'' || substr(md5(ctid::text || '':'' || xmin::text), 1, 16))::bit(64)::bigint), 0) FROM %s',
-      zrel) INTO compressed_rows, compressed_hash;
+      'SELECT count(*), coalesce(sum((''x'' || substr(md5(ctid::text || '':'' || xmin::text), 1, 16))::bit(64)::bigint), 0),'
+      ' coalesce(sum(_ts_meta_count), 0) FROM %s',
+      zrel) INTO compressed_rows, compressed_hash, flow_rows;
   END IF;
   RETURN NEXT;
 END

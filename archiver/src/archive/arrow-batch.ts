@@ -25,8 +25,13 @@ function packBits(bytes: Uint8Array, n: number): Uint8Array {
   return out;
 }
 
-function common(buf: { valid: Uint8Array; nulls: number }, n: number): { length: number; nullCount: number; nullBitmap?: Uint8Array } {
-  return buf.nulls === 0 ? { length: n, nullCount: 0 } : { length: n, nullCount: buf.nulls, nullBitmap: packBits(buf.valid, n) };
+function common(
+  buf: { valid: Uint8Array; nulls: number },
+  n: number,
+): { length: number; nullCount: number; nullBitmap?: Uint8Array } {
+  return buf.nulls === 0
+    ? { length: n, nullCount: 0 }
+    : { length: n, nullCount: buf.nulls, nullBitmap: packBits(buf.valid, n) };
 }
 
 /** How addresses arrive: Postgres `host()` text, or the 32-hex-digit cold encoding (DuckDB `hex()` of Parquet). */
@@ -46,7 +51,11 @@ function bufferFor(column: FlowColumn, capacity: number, field: A.Field, address
           values[i] = BigInt(t);
         },
         data(n) {
-          return A.makeData({ ...common(this, n), type: field.type as A.Int64, data: values.subarray(0, n) as unknown as Int32Array });
+          return A.makeData({
+            ...common(this, n),
+            type: field.type as A.Int64,
+            data: values.subarray(0, n) as unknown as Int32Array,
+          });
         },
       };
     }
@@ -89,7 +98,10 @@ function bufferFor(column: FlowColumn, capacity: number, field: A.Field, address
         nulls: 0,
         fill: (i, t) => {
           if (addresses === "hex") {
-            if (t.length !== 32) throw new ArchiverError("schema-mismatch", `column ${column.name}: address is not 16 bytes`, { retryable: false });
+            if (t.length !== 32)
+              throw new ArchiverError("schema-mismatch", `column ${column.name}: address is not 16 bytes`, {
+                retryable: false,
+              });
             bytes.set(Buffer.from(t, "hex"), end);
           } else bytes.set(encodeAddress(t), end);
           end += 16;
@@ -111,7 +123,10 @@ function bufferFor(column: FlowColumn, capacity: number, field: A.Field, address
 }
 
 /** Converts text rows (FLOW_COLUMNS order) into one Arrow record batch. */
-export function rowsToRecordBatch(rows: readonly (readonly (string | null)[])[], addresses: AddressFormat = "text"): A.RecordBatch {
+export function rowsToRecordBatch(
+  rows: readonly (readonly (string | null)[])[],
+  addresses: AddressFormat = "text",
+): A.RecordBatch {
   const n = rows.length;
   const buffers = FLOW_COLUMNS.map((c, i) => bufferFor(c, n, SCHEMA.fields[i]!, addresses));
   for (let r = 0; r < n; r++) {
@@ -121,7 +136,9 @@ export function rowsToRecordBatch(rows: readonly (readonly (string | null)[])[],
       const v = row[i];
       if (v === null || v === undefined) {
         if (!b.column.nullable)
-          throw new ArchiverError("schema-mismatch", `column ${b.column.name} is NULL but declared NOT NULL`, { retryable: false });
+          throw new ArchiverError("schema-mismatch", `column ${b.column.name} is NULL but declared NOT NULL`, {
+            retryable: false,
+          });
         b.nulls++;
         // Variable-width: a null has an empty value, its offset equals the previous one (fixed up in data()).
         continue;
@@ -131,5 +148,8 @@ export function rowsToRecordBatch(rows: readonly (readonly (string | null)[])[],
     }
   }
   const children = buffers.map((b) => b.data(n));
-  return new A.RecordBatch(SCHEMA, A.makeData({ type: new A.Struct(SCHEMA.fields), length: n, nullCount: 0, children }));
+  return new A.RecordBatch(
+    SCHEMA,
+    A.makeData({ type: new A.Struct(SCHEMA.fields), length: n, nullCount: 0, children }),
+  );
 }

@@ -86,7 +86,10 @@ export async function stageAppend(
   summary: Readonly<Record<string, string>>,
 ): Promise<StagedSnapshot> {
   try {
-    await fastAppend({ catalog: new StagingCatalog(ctx.catalog), store: ctx.store }, FLOWS_TABLE, files, { summary, maxAttempts: 1 });
+    await fastAppend({ catalog: new StagingCatalog(ctx.catalog), store: ctx.store }, FLOWS_TABLE, files, {
+      summary,
+      maxAttempts: 1,
+    });
   } catch (e) {
     if (e instanceof StagedCommit) {
       const m = await readMetadata(ctx.store, e.next);
@@ -129,7 +132,8 @@ const LOCK_CLASS = 7_311_005;
 export async function commitArchive(
   pool: pg.Pool,
   store: ObjectStore,
-  staged: StagedSnapshot,
+  /** Undefined for a chunk without rows: it is logged (snapshot id 0) and dropped, no snapshot. */
+  staged: StagedSnapshot | undefined,
   input: CommitInput,
 ): Promise<{ outcome: CommitOutcome; txMs: number; markerWritten?: boolean }> {
   const client = await pool.connect();
@@ -152,12 +156,17 @@ export async function commitArchive(
       if (!fingerprintEquals(now, input.fingerprint))
         throw new ArchiverError(
           "chunk-changed",
-          `chunk ${input.relation} changed since the export (late flows?): ${JSON.stringify(input.fingerprint)} → ${JSON.stringify(now)}`,
+          `chunk ${input.relation} changed since the export (late flows?): ${showFingerprint(input.fingerprint)} → ${showFingerprint(now)}`,
           { retryable: true },
         );
+      if (input.fingerprint.compressedChunkId === null) {
+        const any = await client.query(`SELECT 1 FROM ${input.relation} LIMIT 1`);
+        if (any.rows.length > 0)
+          throw new ArchiverError("chunk-changed", `chunk ${input.relation} is no longer empty`, { retryable: true });
+      }
       fault("before-cas");
       try {
-        await sqlCatalog(pgQuery(client)).commitTable(FLOWS_TABLE, staged.expected, staged.next);
+        if (staged) await sqlCatalog(pgQuery(client)).commitTable(FLOWS_TABLE, staged.expected, staged.next);
       } catch (e) {
         if (isIcebergError(e, "commit-conflict")) {
           await client.query("ROLLBACK");
@@ -175,8 +184,8 @@ export async function commitArchive(
           input.relation,
           input.rangeStart,
           input.rangeEnd,
-          staged.snapshotId.toString(),
-          staged.next,
+          staged?.snapshotId.toString() ?? "0",
+          staged?.next ?? "",
           input.checksum.count.toString(),
           input.checksum.sum.toString(),
           input.dataFiles,
@@ -198,9 +207,14 @@ export async function commitArchive(
   fault("after-commit");
   // Committed whatever happens now: a missing marker only weakens disaster
   // recovery until the next commit writes a newer one.
+  if (!staged) return { outcome, txMs };
   const markerWritten = await writeCommitMarker(store, staged.tableLocation, staged.version, staged.next).then(
     () => true,
     () => false,
   );
   return { outcome, txMs, markerWritten };
+}
+
+function showFingerprint(f: ChunkFingerprint): string {
+  return `status ${f.status}, compressed chunk ${f.compressedChunkId}, ${f.compressedRows} batches (hash ${f.compressedHash}), ${f.flowRows} flows`;
 }

@@ -46,7 +46,12 @@ async function run(input: ExportWorkerInput): Promise<void> {
   try {
     const fetch = async (lo: bigint, hi: bigint): Promise<Row[][]> => {
       const limit = hi - lo <= 1n ? null : input.cap + 1;
-      const r = await client.query<Row>({ text: input.sql, values: [lo.toString(), hi.toString(), limit], rowMode: "array", types: RAW_TEXT });
+      const r = await client.query<Row>({
+        text: input.sql,
+        values: [lo.toString(), hi.toString(), limit],
+        rowMode: "array",
+        types: RAW_TEXT,
+      });
       if (limit !== null && r.rows.length > input.cap) {
         const mid = lo + (hi - lo) / 2n;
         return [...(await fetch(lo, mid)), ...(await fetch(mid, hi))];
@@ -88,5 +93,9 @@ async function run(input: ExportWorkerInput): Promise<void> {
 
 run(workerData as ExportWorkerInput).catch((e: unknown) => {
   const err = e as { message?: string; code?: string };
-  parentPort?.postMessage({ type: "error", message: err.message ?? String(e), code: err.code } satisfies ExportWorkerMessage);
+  parentPort?.postMessage({
+    type: "error",
+    message: err.message ?? String(e),
+    code: err.code,
+  } satisfies ExportWorkerMessage);
 });

@@ -134,7 +134,13 @@ export async function exportChunk(
     const t1 = performance.now();
     const files = await writer.close();
     t.writeMs += performance.now() - t1;
-    return { files, checksum: { count, sum }, bytesWritten: files.reduce((s, f) => s + f.fileSizeInBytes, 0), batches, ...t };
+    return {
+      files,
+      checksum: { count, sum },
+      bytesWritten: files.reduce((s, f) => s + f.fileSizeInBytes, 0),
+      batches,
+      ...t,
+    };
   } catch (e) {
     await writer.abort().catch(() => {});
     throw e;

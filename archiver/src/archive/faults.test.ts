@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toArchiverError } from "../errors.ts";
 import { FAULT_POINTS, type FaultPoint } from "../faults.ts";
 import { archiveLog, listHotChunks } from "../hot/chunks.ts";
+import { removeOrphans } from "../maintenance/cold.ts";
 import { addChecksum, coldChecksumDuckdb, coldChecksumPyIceberg, hotChecksum } from "../testing/checksums.ts";
 import { startTestEnv, type TestEnv } from "../testing/env.ts";
 import { FLOWS_TABLE } from "../warehouse/warehouse.ts";
@@ -21,7 +22,10 @@ const CLI = fileURLToPath(new URL("../cli.ts", import.meta.url));
 let env: TestEnv;
 let before: Awaited<ReturnType<typeof hotChecksum>>;
 
-function runCli(args: string[], faults: string): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+function runCli(
+  args: string[],
+  faults: string,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ["--import", "tsx", CLI, ...args], {
       env: {
@@ -43,13 +47,13 @@ function runCli(args: string[], faults: string): Promise<{ code: number | null; 
   });
 }
 
-async function assertConsistent(): Promise<void> {
+/** `withPyIceberg` adds PyIceberg as a second cold reader (a Python start-up per call, so not after every step). */
+async function assertConsistent(withPyIceberg = false): Promise<void> {
   const hot = await hotChecksum(env.su);
   const cold = await coldChecksumDuckdb(env.deps.ctx);
   expect(addChecksum(hot, cold.checksum)).toEqual(before);
   // Every referenced file exists (DuckDB read them all above), and PyIceberg agrees.
-  const py = await coldChecksumPyIceberg(env.superUrl);
-  expect(py.checksum).toEqual(cold.checksum);
+  if (withPyIceberg) expect((await coldChecksumPyIceberg(env.superUrl)).checksum).toEqual(cold.checksum);
   // archive_log and the hot tier agree: a logged chunk is gone, the log's rows are the cold rows.
   const log = await archiveLog(env.su);
   const hotIds = new Set((await listHotChunks(env.pool)).map((c) => c.chunkId));
@@ -61,7 +65,14 @@ async function assertConsistent(): Promise<void> {
 beforeAll(async () => {
   env = await startTestEnv({ batchRows: 500, rowGroupRows: 1000 });
   const today = Math.floor(Date.now() / DAY) * DAY;
-  await backfill({ pgUrl: env.superUrl, fromMs: today - 9 * DAY, toMs: today, flowsPerDay: 2000, seed: 9, batchRows: 10_000 });
+  await backfill({
+    pgUrl: env.superUrl,
+    fromMs: today - 9 * DAY,
+    toMs: today,
+    flowsPerDay: 2000,
+    seed: 9,
+    batchRows: 10_000,
+  });
   before = await hotChecksum(env.su);
 }, 240_000);
 
@@ -83,7 +94,7 @@ describe("kill -9 at each fault point", () => {
 
       const again = await archiveChunk(env.deps, chunk.chunkId);
       expect(again.outcome).toBe(point === "after-commit" ? "already-archived" : "archived");
-      await assertConsistent();
+      await assertConsistent(true);
       const t = await loadTable(env.deps.ctx, FLOWS_TABLE);
       const live = await liveEntries(env.deps.ctx.store, t.metadata, currentSnapshot(t.metadata));
       for (const e of live) expect(await env.deps.ctx.store.head(e.dataFile.filePath)).toBeDefined();
@@ -112,4 +123,16 @@ describe("kill -9 at each fault point", () => {
     expect((await archiveChunk(env.deps, chunk.chunkId)).outcome).toBe("archived");
     await assertConsistent();
   }, 180_000);
+
+  it("orphan cleanup removes the killed jobs' files, and nothing a snapshot references", async () => {
+    const t = await loadTable(env.deps.ctx, FLOWS_TABLE);
+    const referenced = new Set<string>();
+    for (const s of t.metadata.snapshots)
+      for (const e of await liveEntries(env.deps.ctx.store, t.metadata, s)) referenced.add(e.dataFile.filePath);
+    const removed = await removeOrphans(env.deps.ctx, 0, Date.now() + 1000);
+    // Killed during export, after upload, after verify, before the CAS and before COMMIT: their files are orphans.
+    expect(removed.filter((f) => f.endsWith(".parquet")).length).toBeGreaterThanOrEqual(4);
+    for (const f of removed) expect(referenced.has(f)).toBe(false);
+    await assertConsistent();
+  }, 120_000);
 });

@@ -32,7 +32,14 @@ async function assertTiersComplete(): Promise<void> {
 
 beforeAll(async () => {
   env = await startTestEnv();
-  await backfill({ pgUrl: env.superUrl, fromMs: today - 10 * DAY, toMs: today + DAY / 2, flowsPerDay: 3000, seed: 5, batchRows: 10_000 });
+  await backfill({
+    pgUrl: env.superUrl,
+    fromMs: today - 10 * DAY,
+    toMs: today + DAY / 2,
+    flowsPerDay: 3000,
+    seed: 5,
+    batchRows: 10_000,
+  });
   before = await hotChecksum(env.su);
 }, 240_000);
 
@@ -89,7 +96,10 @@ describe("archiveChunk", () => {
         if (inserted) return;
         inserted = true;
         // Fire and forget is not allowed: run it synchronously in the export's flow.
-        insertLate = env.su.query("INSERT INTO flows (ts, exporter, packets, bytes) VALUES ($1, '198.51.100.1', 1, 42)", [late]);
+        insertLate = env.su.query(
+          "INSERT INTO flows (ts, exporter, packets, bytes) VALUES ($1, '198.51.100.1', 1, 42)",
+          [late],
+        );
       },
     };
     let insertLate: Promise<unknown> = Promise.resolve();
@@ -115,7 +125,10 @@ describe("archiveChunk", () => {
   it("two jobs racing on one chunk produce exactly one snapshot", async () => {
     const chunk = (await listHotChunks(env.pool))[0]!;
     const snaps = await snapshotCount();
-    const results = await Promise.allSettled([archiveChunk(env.deps, chunk.chunkId), archiveChunk(env.deps, chunk.chunkId)]);
+    const results = await Promise.allSettled([
+      archiveChunk(env.deps, chunk.chunkId),
+      archiveChunk(env.deps, chunk.chunkId),
+    ]);
     const outcomes = results.map((r) => (r.status === "fulfilled" ? r.value.outcome : "failed"));
     expect(outcomes.filter((o) => o === "archived")).toHaveLength(1);
     // The loser either found the log row or lost its chunk mid-export; its retry is a no-op.
@@ -123,6 +136,23 @@ describe("archiveChunk", () => {
     expect(await snapshotCount()).toBe(snaps + 1);
     await assertTiersComplete();
   }, 120_000);
+  it("an empty chunk is logged and dropped without a snapshot", async () => {
+    await env.su.query(
+      "INSERT INTO flows (ts, exporter, packets, bytes) VALUES ('2020-02-02 02:02:02+00', '192.0.2.1', 1, 1)",
+    );
+    await env.su.query("DELETE FROM flows WHERE ts = '2020-02-02 02:02:02+00'");
+    const chunk = (await listHotChunks(env.pool)).find((c) => c.rangeStart.getTime() === Date.UTC(2020, 1, 2))!;
+    expect(chunk).toBeDefined();
+    const snaps = await snapshotCount();
+    const r = await archiveChunk(env.deps, chunk.chunkId);
+    expect(r.outcome).toBe("empty");
+    expect(await snapshotCount()).toBe(snaps);
+    expect((await listHotChunks(env.pool)).some((c) => c.chunkId === chunk.chunkId)).toBe(false);
+    const log = (await archiveLog(env.su)).find((l) => l.chunkId === chunk.chunkId)!;
+    expect(log.rowCount).toBe("0");
+    expect(log.snapshotId).toBe("0");
+    await assertTiersComplete();
+  }, 60_000);
 });
 
 async function hotChecksumOf(where: string): Promise<{ count: bigint; sum: bigint }> {

@@ -13,9 +13,16 @@
  * A failure before the commit leaves only unreferenced files (deleted here
  * when the process survives, by orphan cleanup otherwise).
  */
-import { currentSchema, type DataFile, flowTableSchema, type ObjectStore, type Schema, type TableContext } from "@netflow/iceberg";
-import type { Logger } from "pino";
+import {
+  currentSchema,
+  type DataFile,
+  flowTableSchema,
+  type ObjectStore,
+  type Schema,
+  type TableContext,
+} from "@netflow/iceberg";
 import type pg from "pg";
+import type { Logger } from "pino";
 import type { ArchiverConfig } from "../config.ts";
 import { ArchiverError } from "../errors.ts";
 import { fault } from "../faults.ts";
@@ -36,7 +43,10 @@ import { verifyFiles } from "./verify.ts";
 export interface ArchiveDeps {
   readonly pool: pg.Pool;
   readonly ctx: TableContext;
-  readonly config: Pick<ArchiverConfig, "pgUrl" | "warehouse" | "batchRows" | "targetFileSizeBytes" | "rowGroupRows" | "commitAttempts">;
+  readonly config: Pick<
+    ArchiverConfig,
+    "pgUrl" | "warehouse" | "batchRows" | "targetFileSizeBytes" | "rowGroupRows" | "commitAttempts"
+  >;
   readonly log: Logger;
   readonly onProgress?: (rows: number) => void;
 }
@@ -51,12 +61,11 @@ export interface ArchiveResult {
   readonly timings: Record<string, number>;
 }
 
-/** Rows per compressed batch in TimescaleDB: compressed rows × this bounds the chunk's rows. */
-const ROWS_PER_COMPRESSED_BATCH = 1000;
-
 async function removeFiles(store: ObjectStore, files: readonly DataFile[], log: Logger): Promise<void> {
   for (const f of files)
-    await store.delete(f.filePath).catch((e: unknown) => log.warn({ file: f.filePath, err: String(e) }, "could not delete unused data file"));
+    await store
+      .delete(f.filePath)
+      .catch((e: unknown) => log.warn({ file: f.filePath, err: String(e) }, "could not delete unused data file"));
 }
 
 export async function archiveChunk(deps: ArchiveDeps, chunkId: number): Promise<ArchiveResult> {
@@ -68,7 +77,8 @@ export async function archiveChunk(deps: ArchiveDeps, chunkId: number): Promise<
   const sysId = await systemIdentifier(pool);
   const base = { chunkId, rows: 0, bytesWritten: 0, timings };
   const logged = await archiveLogEntry(pool, sysId, chunkId);
-  if (logged) return { ...base, outcome: "already-archived", rows: Number(logged.rowCount), snapshotId: logged.snapshotId };
+  if (logged)
+    return { ...base, outcome: "already-archived", rows: Number(logged.rowCount), snapshotId: logged.snapshotId };
   let chunk = await findHotChunk(pool, chunkId);
   if (!chunk) return { ...base, outcome: "gone" };
 
@@ -80,6 +90,19 @@ export async function archiveChunk(deps: ArchiveDeps, chunkId: number): Promise<
   }
   lap("compress", t0);
   const fingerprint = await chunkFingerprint(pool, chunk.relation, false);
+  // Only a compressed chunk has a fingerprint that changes with every write; an
+  // uncompressed one is archived only when empty (re-checked under the lock).
+  if (
+    !isFullyCompressed(fingerprint.status) &&
+    (await pool.query(`SELECT 1 FROM ${chunk.relation} LIMIT 1`)).rows.length > 0
+  )
+    throw new ArchiverError(
+      "chunk-changed",
+      `chunk ${chunk.relation} is not fully compressed (status ${fingerprint.status})`,
+      {
+        retryable: true,
+      },
+    );
   const table = await ensureFlowsTable(ctx, deps.config.warehouse);
   checkSchema(currentSchema(table.metadata));
 
@@ -89,7 +112,7 @@ export async function archiveChunk(deps: ArchiveDeps, chunkId: number): Promise<
     batchRows: deps.config.batchRows,
     targetFileSizeBytes: deps.config.targetFileSizeBytes,
     rowGroupRows: deps.config.rowGroupRows,
-    estimatedRows: Math.max(1, Number(fingerprint.compressedRows) * ROWS_PER_COMPRESSED_BATCH),
+    estimatedRows: Math.max(1, Number(fingerprint.flowRows)),
     ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
   });
   lap("export", t0);
@@ -99,6 +122,13 @@ export async function archiveChunk(deps: ArchiveDeps, chunkId: number): Promise<
   const files = exported.files;
 
   try {
+    // Every flow of the chunk's compressed batches was exported (no window missed any).
+    if (exported.checksum.count !== fingerprint.flowRows)
+      throw new ArchiverError(
+        "verify-mismatch",
+        `chunk ${chunk.relation}: exported ${exported.checksum.count} rows, its compressed batches hold ${fingerprint.flowRows}`,
+        { retryable: false },
+      );
     t0 = performance.now();
     const cold = await verifyFiles(
       ctx.store,
@@ -131,32 +161,42 @@ export async function archiveChunk(deps: ArchiveDeps, chunkId: number): Promise<
     };
     for (let attempt = 1; ; attempt++) {
       t0 = performance.now();
-      if (files.length === 0) {
-        throw new ArchiverError("chunk-changed", `chunk ${chunk.relation} exported no rows`, { retryable: true });
-      }
-      const staged = await stageAppend(ctx, files, summary);
+      // A chunk without flows is logged and dropped without a snapshot.
+      const staged = files.length === 0 ? undefined : await stageAppend(ctx, files, summary);
       lap("stage", t0);
       const { outcome, txMs, markerWritten } = await commitArchive(pool, ctx.store, staged, input);
       timings.commitTx = Math.round(txMs);
       if (outcome === "committed") {
-        if (markerWritten === false) log.warn({ chunkId }, "commit marker not written; the next commit writes a newer one");
-        log.info({ chunkId, chunk: chunk.relation, rows: Number(exported.checksum.count), snapshotId: String(staged.snapshotId), timings }, "chunk archived");
+        if (markerWritten === false)
+          log.warn({ chunkId }, "commit marker not written; the next commit writes a newer one");
+        log.info(
+          {
+            chunkId,
+            chunk: chunk.relation,
+            rows: Number(exported.checksum.count),
+            snapshotId: String(staged?.snapshotId ?? "none"),
+            timings,
+          },
+          "chunk archived",
+        );
         return {
           ...base,
-          outcome: "archived",
+          outcome: files.length === 0 ? "empty" : "archived",
           rows: Number(exported.checksum.count),
           bytesWritten: exported.bytesWritten,
-          snapshotId: staged.snapshotId.toString(),
+          ...(staged ? { snapshotId: staged.snapshotId.toString() } : {}),
         };
       }
-      await deleteStaged(ctx.store, staged.next);
+      if (staged) await deleteStaged(ctx.store, staged.next);
       if (outcome === "already-archived") {
         await removeFiles(ctx.store, files, log);
         return { ...base, outcome: "already-archived" };
       }
       log.info({ chunkId, attempt }, "catalog pointer moved since staging; staging again");
       if (attempt >= deps.config.commitAttempts)
-        throw new ArchiverError("commit-conflict", `catalog pointer kept moving (${attempt} attempts)`, { retryable: true });
+        throw new ArchiverError("commit-conflict", `catalog pointer kept moving (${attempt} attempts)`, {
+          retryable: true,
+        });
     }
   } catch (e) {
     // Not committed: the files are ours alone.
@@ -177,10 +217,16 @@ function checkSchema(schema: Schema): void {
     const got = schema.fields.find((f) => f.id === want.id);
     if (!got) problems.push(`field ${want.id} (${want.name}) is missing`);
     else if (got.name !== want.name || JSON.stringify(got.type) !== JSON.stringify(want.type))
-      problems.push(`field ${want.id} is ${got.name}: ${JSON.stringify(got.type)}, expected ${want.name}: ${JSON.stringify(want.type)}`);
+      problems.push(
+        `field ${want.id} is ${got.name}: ${JSON.stringify(got.type)}, expected ${want.name}: ${JSON.stringify(want.type)}`,
+      );
   }
   if (problems.length > 0)
-    throw new ArchiverError("schema-mismatch", `the Iceberg table's schema does not match the flow columns: ${problems.join("; ")}`, {
-      retryable: false,
-    });
+    throw new ArchiverError(
+      "schema-mismatch",
+      `the Iceberg table's schema does not match the flow columns: ${problems.join("; ")}`,
+      {
+        retryable: false,
+      },
+    );
 }

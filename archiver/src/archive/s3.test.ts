@@ -5,8 +5,8 @@
 import { backfill } from "@netflow/generator";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSeaweed, type SeaweedServer } from "../../../iceberg/src/testing/seaweed.ts";
 import { freePort } from "../../../iceberg/src/testing/free-port.ts";
+import { type SeaweedServer, startSeaweed } from "../../../iceberg/src/testing/seaweed.ts";
 import { toArchiverError } from "../errors.ts";
 import { archiveLog, listHotChunks } from "../hot/chunks.ts";
 import { addChecksum, coldChecksumDuckdb, coldChecksumPyIceberg, hotChecksum } from "../testing/checksums.ts";
@@ -24,13 +24,25 @@ function s3Deps(endpoint: string, accessKeyId: string, secretAccessKey: string):
     warehouse: "s3://warehouse/netflow-test",
     s3: { endpoint, region: "us-east-1", accessKeyId, secretAccessKey },
   };
-  return { ...env.deps, config, ctx: tableContext(objectStoreFor(config), pgQuery(env.pool)), log: pino({ level: "silent" }) };
+  return {
+    ...env.deps,
+    config,
+    ctx: tableContext(objectStoreFor(config), pgQuery(env.pool)),
+    log: pino({ level: "silent" }),
+  };
 }
 
 beforeAll(async () => {
   env = await startTestEnv();
   const today = Math.floor(Date.now() / DAY) * DAY;
-  await backfill({ pgUrl: env.superUrl, fromMs: today - 5 * DAY, toMs: today, flowsPerDay: 1500, seed: 21, batchRows: 10_000 });
+  await backfill({
+    pgUrl: env.superUrl,
+    fromMs: today - 5 * DAY,
+    toMs: today,
+    flowsPerDay: 1500,
+    seed: 21,
+    batchRows: 10_000,
+  });
 }, 240_000);
 
 afterAll(async () => {

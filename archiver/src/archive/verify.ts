@@ -52,7 +52,11 @@ export async function duckdbChecksum(paths: readonly string[]): Promise<Checksum
 }
 
 /** Runs `fn` over local paths of warehouse files: in place for file://, temp copies otherwise. */
-export async function withLocalFiles<T>(store: ObjectStore, locations: readonly string[], fn: (paths: string[]) => Promise<T>): Promise<T> {
+export async function withLocalFiles<T>(
+  store: ObjectStore,
+  locations: readonly string[],
+  fn: (paths: string[]) => Promise<T>,
+): Promise<T> {
   if (locations.every((l) => l.startsWith("file://"))) return await fn(locations.map((l) => fileURLToPath(l)));
   const dir = await mkdtemp(join(tmpdir(), "archiver-read-"));
   try {

@@ -6,6 +6,7 @@
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { encodeAddress } from "@netflow/iceberg";
 import { FLOW_COLUMNS } from "@netflow/schema";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exportChunk } from "../archive/export.ts";
@@ -13,19 +14,26 @@ import { duckdbChecksum } from "../archive/verify.ts";
 import { listHotChunks } from "../hot/chunks.ts";
 import { startTestEnv, type TestEnv } from "../testing/env.ts";
 import { ensureFlowsTable } from "../warehouse/warehouse.ts";
-import { encodeAddress } from "@netflow/iceberg";
 import { type Checksum, pgCanonicalTextExpr, pgChecksumSql, pgRowHashExpr } from "./row-hash.ts";
 
 const run = promisify(execFile);
 
-async function pythonChecksums(args: object): Promise<{ pg?: { n: string; s: string }; parquet?: { n: string; s: string } }> {
+async function pythonChecksums(
+  args: object,
+): Promise<{ pg?: { n: string; s: string }; parquet?: { n: string; s: string } }> {
   const script = fileURLToPath(new URL("./row_hash_reference.py", import.meta.url));
   const { stdout } = await run("python3", [script, JSON.stringify(args)], { maxBuffer: 64 * 1024 * 1024 });
   return JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}");
 }
 
 const kind = (c: (typeof FLOW_COLUMNS)[number]): string =>
-  c.pgType === "inet" ? "address" : c.pgType === "timestamptz" ? "timestamptz" : c.pgType === "boolean" ? "boolean" : "int";
+  c.pgType === "inet"
+    ? "address"
+    : c.pgType === "timestamptz"
+      ? "timestamptz"
+      : c.pgType === "boolean"
+        ? "boolean"
+        : "int";
 
 let env: TestEnv;
 
@@ -95,7 +103,17 @@ describe("canonical row hash", () => {
   });
 
   it("Postgres' address encoding is the iceberg library's encodeAddress", async () => {
-    const addrs = ["0.0.0.0", "1.2.3.4", "255.255.255.255", "::", "::1", "2001:db8::ff", "::ffff:1.2.3.4", "fe80::1:2:3:4", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"];
+    const addrs = [
+      "0.0.0.0",
+      "1.2.3.4",
+      "255.255.255.255",
+      "::",
+      "::1",
+      "2001:db8::ff",
+      "::ffff:1.2.3.4",
+      "fe80::1:2:3:4",
+      "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+    ];
     const col = FLOW_COLUMNS.find((c) => c.name === "src_addr")!;
     const expr = pgCanonicalTextExpr().split(" || '|' || ")[FLOW_COLUMNS.indexOf(col)]!.replaceAll('"src_addr"', "a");
     const r = await env.su.query<{ h: string }>(`SELECT ${expr} AS h FROM unnest($1::inet[]) a`, [addrs]);
@@ -104,14 +122,17 @@ describe("canonical row hash", () => {
 
   it("a changed value, a dropped row or a duplicated row changes the checksum", async () => {
     const sum = async (where: string): Promise<string> =>
-      (await env.su.query<{ s: string }>(`SELECT coalesce(sum(${pgRowHashExpr()}), 0)::text AS s FROM flows ${where}`)).rows[0]!.s;
+      (await env.su.query<{ s: string }>(`SELECT coalesce(sum(${pgRowHashExpr()}), 0)::text AS s FROM flows ${where}`))
+        .rows[0]!.s;
     const all = await sum("");
     const withoutOne = await sum("WHERE NOT (ts = '2026-01-01 00:00:00.123456+00')");
     expect(withoutOne).not.toBe(all);
     // The duplicate pair contributes twice its hash.
     const dup = await sum("WHERE ts = '2026-01-02 03:00:00.000001+00'");
     const one = (
-      await env.su.query<{ h: string }>(`SELECT ${pgRowHashExpr()}::text AS h FROM flows WHERE ts = '2026-01-02 03:00:00.000001+00' LIMIT 1`)
+      await env.su.query<{ h: string }>(
+        `SELECT ${pgRowHashExpr()}::text AS h FROM flows WHERE ts = '2026-01-02 03:00:00.000001+00' LIMIT 1`,
+      )
     ).rows[0]!.h;
     expect(BigInt(dup)).toBe(2n * BigInt(one));
     expect(BigInt(dup)).not.toBe(0n);

@@ -32,6 +32,8 @@ export interface ChunkFingerprint {
   readonly compressedChunkId: number | null;
   readonly compressedRows: string;
   readonly compressedHash: string;
+  /** Flows in the compressed batches (not part of the equality: derived from the batches). */
+  readonly flowRows: bigint;
 }
 
 export function fingerprintEquals(a: ChunkFingerprint, b: ChunkFingerprint): boolean {
@@ -62,7 +64,9 @@ export async function listHotChunks(db: Queryable): Promise<HotChunk[]> {
     status: number;
     compressed_chunk_id: number | null;
     bytes: string;
-  }>("SELECT chunk_id, chunk::text AS chunk, range_start, range_end, status, compressed_chunk_id, bytes FROM archive_hot_chunks()");
+  }>(
+    "SELECT chunk_id, chunk::text AS chunk, range_start, range_end, status, compressed_chunk_id, bytes FROM archive_hot_chunks()",
+  );
   return r.rows.map((x) => ({
     chunkId: x.chunk_id,
     relation: x.chunk,
@@ -86,6 +90,7 @@ export async function chunkFingerprint(db: Queryable, relation: string, lock: bo
     compressed_chunk_id: number | null;
     compressed_rows: string;
     compressed_hash: string;
+    flow_rows: string;
   }>("SELECT * FROM archive_chunk_fingerprint($1::regclass, $2)", [relation, lock]);
   const x = r.rows[0];
   if (x === undefined) throw new Error(`no fingerprint for ${relation}`);
@@ -95,6 +100,7 @@ export async function chunkFingerprint(db: Queryable, relation: string, lock: bo
     compressedChunkId: x.compressed_chunk_id,
     compressedRows: String(x.compressed_rows),
     compressedHash: String(x.compressed_hash),
+    flowRows: BigInt(x.flow_rows),
   };
 }
 
@@ -113,7 +119,11 @@ export interface ArchiveLogRow {
   readonly archivedAt: Date;
 }
 
-export async function archiveLogEntry(db: Queryable, sysId: string, chunkId: number): Promise<ArchiveLogRow | undefined> {
+export async function archiveLogEntry(
+  db: Queryable,
+  sysId: string,
+  chunkId: number,
+): Promise<ArchiveLogRow | undefined> {
   const r = await db.query(
     "SELECT chunk_id, chunk_name, range_start, range_end, snapshot_id::text, row_count::text, checksum::text, archived_at FROM archive_log WHERE system_identifier = $1 AND chunk_id = $2",
     [sysId, chunkId],

@@ -42,12 +42,20 @@ async function cold(): Promise<{ count: bigint; sum: bigint }> {
 }
 
 async function archiveAllHot(): Promise<void> {
-  for (const c of await listHotChunks(env.pool)) expect((await archiveChunk(env.deps, c.chunkId)).outcome).toBe("archived");
+  for (const c of await listHotChunks(env.pool))
+    expect((await archiveChunk(env.deps, c.chunkId)).outcome).toBe("archived");
 }
 
 beforeAll(async () => {
   env = await startTestEnv();
-  await backfill({ pgUrl: env.superUrl, fromMs: today - 10 * DAY, toMs: today - 5 * DAY, flowsPerDay: 1000, seed: 11, batchRows: 10_000 });
+  await backfill({
+    pgUrl: env.superUrl,
+    fromMs: today - 10 * DAY,
+    toMs: today - 5 * DAY,
+    flowsPerDay: 1000,
+    seed: 11,
+    batchRows: 10_000,
+  });
   await archiveAllHot();
 }, 240_000);
 

@@ -8,6 +8,7 @@
 import {
   deleteFiles,
   expireSnapshots,
+  isIcebergError,
   type LoadedTable,
   liveEntries,
   loadTable,
@@ -15,6 +16,8 @@ import {
   type TableContext,
 } from "@netflow/iceberg";
 import { FLOWS_TABLE } from "../warehouse/warehouse.ts";
+import { type CompactResult, compactPartitions } from "./compact.ts";
+import type { MaintenanceConfig } from "./config.ts";
 
 const DAY_MS = 86_400_000;
 
@@ -51,15 +54,64 @@ export async function expireOldSnapshots(
  * in no kept snapshot, with the same safety age (files of jobs in flight are
  * younger than it).
  */
-export async function removeOrphans(ctx: TableContext, minAgeMs: number, nowMs: number = Date.now()): Promise<string[]> {
+export async function removeOrphans(
+  ctx: TableContext,
+  minAgeMs: number,
+  nowMs: number = Date.now(),
+): Promise<string[]> {
   const olderThanMs = nowMs - minAgeMs;
   const removed = await removeOrphanFiles(ctx, FLOWS_TABLE, { olderThanMs });
   const t = await loadTable(ctx, FLOWS_TABLE);
   const live = new Set<string>();
-  for (const s of t.metadata.snapshots) for (const e of await liveEntries(ctx.store, t.metadata, s)) live.add(e.dataFile.filePath);
+  for (const s of t.metadata.snapshots)
+    for (const e of await liveEntries(ctx.store, t.metadata, s)) live.add(e.dataFile.filePath);
   const dead = (await ctx.store.list(`${t.metadata.location}/data/`)).filter(
     (o) => !live.has(o.location) && o.lastModifiedMs < olderThanMs,
   );
   for (const o of dead) await ctx.store.delete(o.location);
   return [...removed, ...dead.map((o) => o.location)];
+}
+
+export interface MaintenanceReport {
+  readonly retentionCutoffDay: number | null;
+  readonly compaction: CompactResult;
+  readonly expiredSnapshots: number;
+  readonly expiryDeletedFiles: number;
+  readonly orphansRemoved: number;
+}
+
+/** One maintenance pass, in the order that frees the most: retention and compaction make files unreferenced, expiry and orphan removal delete them. */
+export async function runColdMaintenance(
+  ctx: TableContext,
+  c: MaintenanceConfig,
+  nowMs: number = Date.now(),
+): Promise<MaintenanceReport> {
+  try {
+    await loadTable(ctx, FLOWS_TABLE);
+  } catch (e) {
+    if (isIcebergError(e, "no-such-table"))
+      return {
+        retentionCutoffDay: null,
+        compaction: { partitions: 0, filesRemoved: 0, filesAdded: 0 },
+        expiredSnapshots: 0,
+        expiryDeletedFiles: 0,
+        orphansRemoved: 0,
+      };
+    throw e;
+  }
+  const retention =
+    c.coldRetentionDays === undefined ? undefined : await applyColdRetention(ctx, c.coldRetentionDays, nowMs);
+  const compaction = await compactPartitions(ctx, {
+    minFiles: c.compactMinFiles,
+    targetFileBytes: c.compactTargetFileBytes,
+  });
+  const expiry = await expireOldSnapshots(ctx, c.snapshotKeepDays, c.snapshotKeepLast, nowMs);
+  const orphans = await removeOrphans(ctx, c.orphanMinAgeMs, nowMs);
+  return {
+    retentionCutoffDay: retention?.cutoffDay ?? null,
+    compaction,
+    expiredSnapshots: expiry.expired,
+    expiryDeletedFiles: expiry.deletedFiles,
+    orphansRemoved: orphans.length,
+  };
 }

@@ -93,11 +93,21 @@ export async function compactPartitions(
       }
     });
     try {
-      const [oldSum, newSum] = [await verifyFiles(ctx.store, locations), await verifyFiles(ctx.store, written.map((f) => f.filePath))];
+      const [oldSum, newSum] = [
+        await verifyFiles(ctx.store, locations),
+        await verifyFiles(
+          ctx.store,
+          written.map((f) => f.filePath),
+        ),
+      ];
       if (!checksumEquals(oldSum, newSum))
-        throw new ArchiverError("verify-mismatch", `compaction changed rows: ${formatChecksum(oldSum)} → ${formatChecksum(newSum)}`, {
-          retryable: false,
-        });
+        throw new ArchiverError(
+          "verify-mismatch",
+          `compaction changed rows: ${formatChecksum(oldSum)} → ${formatChecksum(newSum)}`,
+          {
+            retryable: false,
+          },
+        );
       await replaceFiles(ctx, FLOWS_TABLE, locations, written);
     } catch (e) {
       for (const f of written) await ctx.store.delete(f.filePath).catch(() => {});

@@ -19,7 +19,8 @@ export interface MaintenanceConfig {
 const days = (v: string | undefined): number | undefined => {
   if (v === undefined || v === "" || v === "off") return undefined;
   const m = /^(\d+)\s*(day|week|month|year)s?$/i.exec(v.trim());
-  if (!m) throw new ArchiverError("config", `COLD_RETENTION="${v}" is not like "5 years" or "90 days"`, { retryable: false });
+  if (!m)
+    throw new ArchiverError("config", `COLD_RETENTION="${v}" is not like "5 years" or "90 days"`, { retryable: false });
   const unit = { day: 1, week: 7, month: 30, year: 365 }[m[2]!.toLowerCase() as "day"];
   return Number(m[1]) * unit;
 };

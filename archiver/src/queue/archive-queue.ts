@@ -12,6 +12,7 @@ import type { HotChunk } from "../hot/chunks.ts";
 import { archiveJobId } from "./scan.ts";
 
 export const SCAN_SCHEDULER_ID = "archive-scan";
+export const MAINTAIN_SCHEDULER_ID = "cold-maintenance";
 
 export interface ArchiveJobData {
   readonly chunkId: number;
@@ -21,8 +22,16 @@ export interface ArchiveJobData {
 
 export interface QueueStatus {
   readonly counts: Record<string, number>;
-  readonly failed: { id: string; chunkId: number | undefined; attempts: number; reason: string; unrecoverable: boolean }[];
+  readonly failed: {
+    id: string;
+    chunkId: number | undefined;
+    attempts: number;
+    reason: string;
+    unrecoverable: boolean;
+  }[];
   readonly schedulerEveryMs: number | undefined;
+  /** Archive jobs not finished yet. */
+  readonly pending: number;
 }
 
 export function redisConnection(url: string, log?: Logger): Redis {
@@ -38,7 +47,10 @@ export class ArchiveQueue {
   private connection: Redis | undefined;
 
   constructor(
-    private readonly config: Pick<ArchiverConfig, "redisUrl" | "queueName" | "jobAttempts" | "backoffMs" | "scheduleEveryMs">,
+    private readonly config: Pick<
+      ArchiverConfig,
+      "redisUrl" | "queueName" | "jobAttempts" | "backoffMs" | "scheduleEveryMs" | "maintainEveryMs"
+    >,
     private readonly log?: Logger,
   ) {}
 
@@ -52,12 +64,17 @@ export class ArchiveQueue {
     return this.queue;
   }
 
-  /** Installs (or updates) the repeatable scan job. */
+  /** Installs (or updates) the repeatable scan and maintenance jobs. */
   async schedule(): Promise<void> {
     await this.q.upsertJobScheduler(
       SCAN_SCHEDULER_ID,
       { every: this.config.scheduleEveryMs },
       { name: "scan", opts: { removeOnComplete: 50, removeOnFail: 50 } },
+    );
+    await this.q.upsertJobScheduler(
+      MAINTAIN_SCHEDULER_ID,
+      { every: this.config.maintainEveryMs },
+      { name: "maintain", opts: { removeOnComplete: 20, removeOnFail: 50 } },
     );
   }
 
@@ -94,6 +111,7 @@ export class ArchiveQueue {
         unrecoverable: /^unrecoverable: /.test(j.failedReason ?? ""),
       })),
       schedulerEveryMs: scan?.every === undefined || scan.every === null ? undefined : Number(scan.every),
+      pending: await this.pendingArchiveJobs(),
     };
   }
 
@@ -104,9 +122,10 @@ export class ArchiveQueue {
     return failed.length;
   }
 
-  async waitingOrActive(): Promise<number> {
-    const c = await this.q.getJobCounts("waiting", "active", "delayed", "prioritized");
-    return Object.values(c).reduce((s, n) => s + n, 0);
+  /** Archive jobs not finished yet (waiting, running or waiting for a retry); the queue depth of `status`. */
+  async pendingArchiveJobs(): Promise<number> {
+    const jobs = await this.q.getJobs(["waiting", "active", "delayed", "prioritized"]);
+    return jobs.filter((j) => j?.name === "archive").length;
   }
 
   async stop(): Promise<void> {

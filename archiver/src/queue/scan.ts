@@ -45,13 +45,16 @@ export async function scanHotTier(
     log.info({ chunk: c.relation }, "chunk compressed");
   }
   const hotBytes = chunks.reduce((s, c) => s + c.bytes, 0);
-  if (hotBytes > config.hotSizeWarnBytes) log.warn({ hotBytes, limit: config.hotSizeWarnBytes }, "hot tier is larger than the warning size");
+  if (hotBytes > config.hotSizeWarnBytes)
+    log.warn({ hotBytes, limit: config.hotSizeWarnBytes }, "hot tier is larger than the warning size");
   if (metrics) {
     metrics.hotBytes = hotBytes;
     metrics.hotChunks = chunks.length;
     metrics.hotSizeWarning = hotBytes > config.hotSizeWarnBytes ? 1 : 0;
     const oldest = eligible[0];
-    metrics.lagSeconds = oldest ? Math.max(0, (now.getTime() - oldest.rangeEnd.getTime()) / 1000 - intervalSeconds(config.archiveAfter)) : 0;
+    metrics.lagSeconds = oldest
+      ? Math.max(0, (now.getTime() - oldest.rangeEnd.getTime()) / 1000 - intervalSeconds(config.archiveAfter))
+      : 0;
   }
   return { sysId, eligible, compressed };
 }

@@ -4,7 +4,7 @@
 // a permanent error (schema mismatch) fails at once as unrecoverable and is
 // visible in status, and `retry` finishes the jobs once it is fixed.
 import { backfill } from "@netflow/generator";
-import { createTable, flowPartitionSpec, flowSortOrder, flowTableSchema } from "@netflow/iceberg";
+import { createTable, flowPartitionSpec, flowSortOrder, flowTableSchema, loadTable } from "@netflow/iceberg";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Archiver } from "../archiver.ts";
@@ -31,7 +31,14 @@ async function until(what: string, cond: () => Promise<boolean>, timeoutMs = 90_
 beforeAll(async () => {
   [env, redis] = await Promise.all([startTestEnv(), startTestRedis()]);
   const today = Math.floor(Date.now() / DAY) * DAY;
-  await backfill({ pgUrl: env.superUrl, fromMs: today - 7 * DAY, toMs: today, flowsPerDay: 1500, seed: 3, batchRows: 10_000 });
+  await backfill({
+    pgUrl: env.superUrl,
+    fromMs: today - 7 * DAY,
+    toMs: today,
+    flowsPerDay: 1500,
+    seed: 3,
+    batchRows: 10_000,
+  });
 }, 240_000);
 
 afterAll(async () => {
@@ -54,7 +61,16 @@ describe("scheduler + worker", () => {
     });
 
     archiver = new Archiver(
-      { ...env.config, redisUrl: redis.url, archiveAfter: "3 days", compressAfter: "1 day", scheduleEveryMs: 500, backoffMs: 100, jobAttempts: 5 },
+      {
+        ...env.config,
+        redisUrl: redis.url,
+        archiveAfter: "3 days",
+        compressAfter: "1 day",
+        scheduleEveryMs: 500,
+        backoffMs: 100,
+        jobAttempts: 5,
+        lockMs: 4000,
+      },
       pino({ level: "warn" }),
     );
     await archiver.start();
@@ -94,4 +110,35 @@ describe("scheduler + worker", () => {
     await new Promise((r) => setTimeout(r, 1500));
     expect((await archiveLog(env.su)).length).toBe(eligible.length);
   }, 180_000);
+
+  it("Redis killed -9 and restarted while a job runs: the chunk is archived exactly once", async () => {
+    const cold0 = await coldChecksumDuckdb(env.deps.ctx);
+    const snapshots = (await archiveLog(env.su)).length;
+    // Late flows for an archived day: a new chunk over an archived range, eligible at once.
+    const day = Math.floor(Date.now() / DAY) * DAY - 6 * DAY;
+    await env.su.query(
+      `INSERT INTO flows (ts, exporter, src_addr, packets, bytes)
+       SELECT to_timestamp($1::double precision / 1000) + g * interval '2 seconds', '192.0.2.77', '10.7.7.7', g, g * 10
+       FROM generate_series(1, 30000) g`,
+      [day],
+    );
+    const total = addChecksum(await hotChecksum(env.su), cold0.checksum);
+    const lateChunk = (await listHotChunks(env.pool)).find((c) => c.rangeStart.getTime() === day)!;
+    expect(lateChunk).toBeDefined();
+    await until("the late chunk's job to run", async () => (await archiver.queue.status()).counts.active! > 0, 30_000);
+    await redis.restart();
+    await until(
+      "the late chunk archived",
+      async () => (await archiveLog(env.su)).some((l) => l.chunkId === lateChunk.chunkId),
+      120_000,
+    );
+    await until("the queue idle", async () => (await archiver.queue.pendingArchiveJobs()) === 0, 60_000);
+    const log = await archiveLog(env.su);
+    expect(log.length).toBe(snapshots + 1);
+    const t = await loadTable(env.deps.ctx, FLOWS_TABLE);
+    expect(t.metadata.snapshots.length).toBe(snapshots + 1);
+    const cold = await coldChecksumDuckdb(env.deps.ctx);
+    expect(cold.checksum.count).toBe(cold0.checksum.count + 30_000n);
+    expect(addChecksum(await hotChecksum(env.su), cold.checksum)).toEqual(total);
+  }, 240_000);
 });

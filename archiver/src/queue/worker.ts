@@ -12,6 +12,7 @@ import type { Logger } from "pino";
 import { type ArchiveDeps, archiveChunk } from "../archive/job.ts";
 import type { ArchiverConfig } from "../config.ts";
 import { toArchiverError } from "../errors.ts";
+import { runColdMaintenance } from "../maintenance/cold.ts";
 import type { ArchiverMetrics } from "../metrics.ts";
 import { type ArchiveJobData, type ArchiveQueue, redisConnection } from "./archive-queue.ts";
 import { scanHotTier } from "./scan.ts";
@@ -33,8 +34,9 @@ export class ArchiveWorker {
     this.worker = new Worker(this.config.queueName, (job) => this.process(job), {
       connection: this.connection,
       concurrency: this.config.concurrency,
-      // Long exports must not be taken for stalled jobs.
-      lockDuration: 120_000,
+      // Renewed every half of it while the job runs; a job whose worker died is re-run after it.
+      lockDuration: this.config.lockMs,
+      stalledInterval: this.config.lockMs,
     });
     this.worker.on("failed", (job, err) => {
       this.log.warn({ job: job?.id, attempts: job?.attemptsMade, err: err.message }, "job failed");
@@ -48,18 +50,34 @@ export class ArchiveWorker {
       await this.queue.enqueue(r.sysId, r.eligible);
       return { eligible: r.eligible.length, compressed: r.compressed };
     }
+    if (job.name === "maintain") {
+      const r = await runColdMaintenance(this.deps.ctx, this.config.maintenance);
+      this.log.info(r, "cold maintenance done");
+      return r;
+    }
     if (job.name !== "archive") throw new UnrecoverableError(`unknown job ${job.name}`);
     const data = job.data as ArchiveJobData;
     const t0 = performance.now();
     try {
-      const r = await archiveChunk({ ...this.deps, onProgress: (rows) => void job.updateProgress({ rows }).catch(() => {}) }, data.chunkId);
-      this.metrics.observeJob((performance.now() - t0) / 1000, r.outcome === "archived" ? r.rows : 0, r.bytesWritten, r.timings.commitTx);
+      const r = await archiveChunk(
+        { ...this.deps, onProgress: (rows) => void job.updateProgress({ rows }).catch(() => {}) },
+        data.chunkId,
+      );
+      this.metrics.observeJob(
+        (performance.now() - t0) / 1000,
+        r.outcome === "archived" ? r.rows : 0,
+        r.bytesWritten,
+        r.timings.commitTx,
+      );
       return { outcome: r.outcome, rows: r.rows, snapshotId: r.snapshotId ?? null, timings: r.timings };
     } catch (e) {
       const err = toArchiverError(e);
       this.metrics.jobsFailedTotal++;
       if (err.kind === "chunk-changed") this.metrics.chunkChangedTotal++;
-      this.log.warn({ chunkId: data.chunkId, kind: err.kind, retryable: err.retryable, err: err.message }, "archive attempt failed");
+      this.log.warn(
+        { chunkId: data.chunkId, kind: err.kind, retryable: err.retryable, err: err.message },
+        "archive attempt failed",
+      );
       if (!err.retryable) throw new UnrecoverableError(`unrecoverable: ${err.kind}: ${err.message}`);
       throw err;
     }

@@ -39,18 +39,37 @@ export interface PyIcebergChecksum {
 }
 
 /** PyIceberg reading through the SQL catalog in the hot database (`pgUrl` as a postgres:// URL). */
-export async function coldChecksumPyIceberg(pgUrl: string, s3?: { endpoint: string; access_key: string; secret_key: string }): Promise<PyIcebergChecksum> {
+export async function coldChecksumPyIceberg(
+  pgUrl: string,
+  s3?: { endpoint: string; access_key: string; secret_key: string },
+): Promise<PyIcebergChecksum> {
   const script = fileURLToPath(new URL("./pyiceberg_checksum.py", import.meta.url));
   const columns = FLOW_COLUMNS.map((c) => ({
     name: c.name,
-    kind: c.pgType === "inet" ? "address" : c.pgType === "timestamptz" ? "timestamptz" : c.pgType === "boolean" ? "boolean" : "int",
+    kind:
+      c.pgType === "inet"
+        ? "address"
+        : c.pgType === "timestamptz"
+          ? "timestamptz"
+          : c.pgType === "boolean"
+            ? "boolean"
+            : "int",
   }));
   const uri = pgUrl.replace(/^postgres(ql)?:\/\//, "postgresql+psycopg2://");
-  const { stdout } = await run("python3", [script, JSON.stringify({ catalog_uri: uri, columns, ...(s3 ? { s3 } : {}) })], {
-    maxBuffer: 64 * 1024 * 1024,
-    env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" },
-  });
-  const out = JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}") as { n: string; s: string; snapshot_id: string | null; files: number };
+  const { stdout } = await run(
+    "python3",
+    [script, JSON.stringify({ catalog_uri: uri, columns, ...(s3 ? { s3 } : {}) })],
+    {
+      maxBuffer: 64 * 1024 * 1024,
+      env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" },
+    },
+  );
+  const out = JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}") as {
+    n: string;
+    s: string;
+    snapshot_id: string | null;
+    files: number;
+  };
   return { checksum: { count: BigInt(out.n), sum: BigInt(out.s) }, snapshotId: out.snapshot_id, files: out.files };
 }
 

@@ -12,9 +12,9 @@ import { hotStoreConfigFromEnv, migrate } from "@netflow/timescale";
 import pg from "pg";
 import pino from "pino";
 import { type EmbeddedTestServer, startEmbeddedForTest } from "../../../timescale/src/embedded/testing.ts";
+import type { ArchiveDeps } from "../archive/job.ts";
 import type { ArchiverConfig } from "../config.ts";
 import { objectStoreFor, pgQuery, tableContext } from "../warehouse/warehouse.ts";
-import type { ArchiveDeps } from "../archive/job.ts";
 
 export const ARCHIVER_PASSWORD = "archiver-test-password";
 
@@ -51,6 +51,16 @@ export function testConfig(archiverUrl: string, warehouse: string, over: Partial
     queueName: "netflow-archive-test",
     hotSizeWarnBytes: 1024 ** 4,
     metricsPort: 0,
+    maintenance: {
+      coldRetentionDays: undefined,
+      snapshotKeepDays: 7,
+      snapshotKeepLast: 1,
+      orphanMinAgeMs: 86_400_000,
+      compactMinFiles: 8,
+      compactTargetFileBytes: 256 * 1024 * 1024,
+    },
+    maintainEveryMs: 3_600_000,
+    lockMs: 120_000,
     ...over,
   };
 }

@@ -60,7 +60,8 @@ export async function ensureFlowsTable(ctx: TableContext, warehouse: string): Pr
   } catch (e) {
     if (!isIcebergError(e, "no-such-table")) throw e;
   }
-  if (!(await ctx.catalog.namespaceExists(FLOWS_TABLE.namespace))) await ctx.catalog.createNamespace(FLOWS_TABLE.namespace);
+  if (!(await ctx.catalog.namespaceExists(FLOWS_TABLE.namespace)))
+    await ctx.catalog.createNamespace(FLOWS_TABLE.namespace);
   try {
     return await createTable(ctx, FLOWS_TABLE, {
       schema: flowTableSchema(),

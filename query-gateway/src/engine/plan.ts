@@ -5,6 +5,7 @@
  */
 import type { Node } from "libpg-query";
 import { deparseSync } from "pgsql-deparser";
+import { parseSql } from "../sql/parser.ts";
 import type { Route } from "../route/route.ts";
 import { rewriteStatement } from "../sql/rewrite.ts";
 import type { RangeSet } from "../sql/time-range.ts";
@@ -16,8 +17,8 @@ import { refTablesOf, renameRefTables } from "./ref-tables.ts";
 export type Strategy = "hot" | "cold" | "partial-aggregate" | "hot-slice";
 
 export type Plan =
-  /** The client's SQL on the hot tier (also when no tier holds matching rows). */
-  | { readonly strategy: "hot" }
+  /** The client's statement on the hot tier (also when no tier holds matching rows). */
+  | { readonly strategy: "hot"; readonly hotSql: string }
   /** The rewritten SQL on DuckDB over the pruned cold files. */
   | { readonly strategy: "cold"; readonly coldSql: string; readonly refTables: readonly string[] }
   /** Partial aggregates on both tiers, merged in DuckDB over PARTS_TABLE. */
@@ -39,6 +40,8 @@ export type Plan =
     };
 
 export interface PlanOptions {
+  /** The client's SQL text (the hot strategy runs it as written). */
+  readonly sql: string;
   readonly timeZone: string;
   /** The query's now() in epoch microseconds, shared by every engine. */
   readonly now: bigint;
@@ -49,7 +52,7 @@ export interface PlanOptions {
 }
 
 export function planQuery(stmt: Node, route: Route, options: PlanOptions): Plan {
-  if (route.route === "hot" || route.route === "none") return { strategy: "hot" };
+  if (route.route === "hot" || route.route === "none") return { strategy: "hot", hotSql: statementText(options.sql) };
   const cold = (node: Node) =>
     rewriteStatement(renameRefTables(inlineParams(withPostgresNames(node), options.params)), {
       timeZone: options.timeZone,
@@ -75,4 +78,17 @@ export function planQuery(stmt: Node, route: Route, options: PlanOptions): Plan 
     coldSql: cold(stmt),
     refTables,
   };
+}
+
+/**
+ * The statement's own text, without a trailing `;` or comments after it: the
+ * hot engine wraps it in a subquery to cap its rows. Parse-tree locations are
+ * byte offsets.
+ */
+export function statementText(sql: string): string {
+  const stmt = parseSql(sql).stmts?.[0];
+  const bytes = Buffer.from(sql, "utf8");
+  const start = stmt?.stmt_location ?? 0;
+  const length = stmt?.stmt_len ?? 0;
+  return bytes.subarray(start, length > 0 ? start + length : bytes.length).toString("utf8");
 }

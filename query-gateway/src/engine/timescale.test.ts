@@ -3,7 +3,8 @@
 // would hide a READ COMMITTED bug, so the level itself is asserted), settings are LOCAL to
 // each query, limits and errors map to QueryError.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTierFixture, type TierFixture } from "../tiers/fixture.ts";
+import { startTierFixture, TABLE_ID, type TierFixture } from "../tiers/fixture.ts";
+import { TierReader } from "../tiers/tiers.ts";
 import { TimescaleEngine } from "./timescale.ts";
 
 let fixture: TierFixture;
@@ -23,7 +24,8 @@ afterAll(async () => {
 
 describe("timescale engine", () => {
   it("the cut is one REPEATABLE READ READ ONLY transaction with the session settings", async () => {
-    const seen = await engine.cut(opts, async (tx) => {
+    const seen = await engine.cut(opts, "SELECT 1 AS one", async (tx, first) => {
+      expect(first).toEqual([[{ one: "1" }]]);
       const rows = await tx.rows(
         "SELECT current_setting('transaction_isolation') AS iso, current_setting('transaction_read_only') AS ro, current_setting('TimeZone') AS tz, current_setting('statement_timeout') AS st, txid_current_if_assigned() AS xid, pg_current_snapshot()::text AS snap, current_user AS who",
       );
@@ -40,6 +42,30 @@ describe("timescale engine", () => {
     expect(seen.snap2).toBe(seen.snap);
   });
 
+  it("the tier-state statements lock the hypertable and its chunks before the snapshot", async () => {
+    await fixture.insert([
+      {
+        ts: "2026-03-01T00:00:00Z",
+        exporter: "192.0.2.1",
+        packets: "1",
+        bytes: "1",
+        sampling_rate: "1",
+        ts_clamped: "false",
+      },
+    ]);
+    const reader = new TierReader({ store: fixture.ctx.store, catalogName: "netflow", table: TABLE_ID });
+    const locked = await engine.cut(opts, reader.statements(), async (tx, first) => {
+      const state = await reader.fromRows(first);
+      const locks = await tx.rows(
+        "SELECT count(*) FILTER (WHERE c.relname = 'flows') AS hypertable, count(*) FILTER (WHERE c.relname LIKE '%_chunk') AS chunks FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE l.mode = 'AccessShareLock' AND l.granted AND (l.pid = pg_backend_pid() OR l.pid IS NULL)",
+      );
+      return { chunks: state.hotChunks.length, locks: locks[0] };
+    });
+    expect(locked.chunks).toBe(1);
+    expect(Number(locked.locks?.hypertable)).toBeGreaterThanOrEqual(1);
+    expect(Number(locked.locks?.chunks)).toBeGreaterThanOrEqual(1);
+  });
+
   it("plain queries are READ ONLY and their settings do not leak into the next one", async () => {
     const inside = await engine.query(
       "SELECT current_setting('transaction_read_only') AS ro, current_setting('TimeZone') AS tz",
@@ -51,7 +77,7 @@ describe("timescale engine", () => {
   });
 
   it("writes fail even where the role could write", async () => {
-    await expect(engine.cut(opts, (tx) => tx.rows("CREATE TEMP TABLE x (a int)"))).rejects.toMatchObject({
+    await expect(engine.cut(opts, "", (tx) => tx.rows("CREATE TEMP TABLE x (a int)"))).rejects.toMatchObject({
       kind: "query",
       sqlState: "25006",
     });

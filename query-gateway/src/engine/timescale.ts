@@ -51,7 +51,7 @@ export class TimescaleEngine implements Engine {
     });
     // A pool emits errors of idle clients (server restarts); they are not query failures.
     this.pool.on("error", () => undefined);
-    await this.transaction("read committed", { timeZone: "UTC", timeoutMs: 10_000 }, (tx) => tx.rows("SELECT 1"));
+    await this.transaction("read committed", { timeZone: "UTC", timeoutMs: 10_000 }, "", (tx) => tx.rows("SELECT 1"));
   }
 
   async stop(): Promise<void> {
@@ -60,18 +60,27 @@ export class TimescaleEngine implements Engine {
   }
 
   query(sql: string, options: QueryOptions): Promise<ResultSet> {
-    return this.transaction("read committed", options, (tx) => tx.query(sql, options));
+    return this.transaction("read committed", options, "", (tx) => tx.query(sql, options));
   }
 
-  /** One REPEATABLE READ READ ONLY transaction for the consistent cut. */
-  cut<T>(options: Pick<QueryOptions, "timeZone" | "timeoutMs">, body: (tx: HotTransaction) => Promise<T>): Promise<T> {
-    return this.transaction("repeatable read", options, body);
+  /**
+   * One REPEATABLE READ READ ONLY transaction for the consistent cut.
+   * `first` (internal statements without parameters, e.g. the tier state) runs
+   * in the same round trip as BEGIN; `body` gets each statement's rows.
+   */
+  cut<T>(
+    options: Pick<QueryOptions, "timeZone" | "timeoutMs">,
+    first: string,
+    body: (tx: HotTransaction, firstRows: Record<string, string | null>[][]) => Promise<T>,
+  ): Promise<T> {
+    return this.transaction("repeatable read", options, first, body);
   }
 
   private async transaction<T>(
     isolation: Isolation,
     options: Pick<QueryOptions, "timeZone" | "timeoutMs">,
-    body: (tx: HotTransaction) => Promise<T>,
+    first: string,
+    body: (tx: HotTransaction, firstRows: Record<string, string | null>[][]) => Promise<T>,
   ): Promise<T> {
     if (this.pool === undefined) throw new Error("timescale engine is not started");
     let client: pg.PoolClient;
@@ -82,12 +91,20 @@ export class TimescaleEngine implements Engine {
     }
     let broken = false;
     try {
-      await client.query(`BEGIN ISOLATION LEVEL ${isolation.toUpperCase()} READ ONLY`);
-      await client.query(
-        "SELECT set_config('statement_timeout', $1, true), set_config('TimeZone', $2, true), set_config('DateStyle', 'ISO, MDY', true), set_config('IntervalStyle', 'postgres', true)",
-        [String(options.timeoutMs), options.timeZone],
-      );
-      const result = await body(transactionOf(client));
+      // One simple-protocol round trip: BEGIN, the LOCAL settings and the caller's first statements.
+      const setup = [
+        `BEGIN ISOLATION LEVEL ${isolation.toUpperCase()} READ ONLY`,
+        `SET LOCAL statement_timeout = ${Math.max(1, Math.floor(options.timeoutMs))}`,
+        `SET LOCAL TimeZone = ${literal(options.timeZone)}`,
+        "SET LOCAL DateStyle = 'ISO, MDY'",
+        "SET LOCAL IntervalStyle = 'postgres'",
+      ].join("; ");
+      const results = (await client.query({ text: `${setup}; ${first}`, types: RAW_TEXT })) as unknown as
+        | pg.QueryResult
+        | pg.QueryResult[];
+      const all = Array.isArray(results) ? results : [results];
+      const firstRows = all.slice(5).map((r) => r.rows as Record<string, string | null>[]);
+      const result = await body(transactionOf(client), firstRows);
       await client.query("COMMIT");
       return result;
     } catch (error) {
@@ -155,6 +172,10 @@ function transactionOf(client: pg.PoolClient): HotTransaction {
       }
     },
   };
+}
+
+function literal(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
 }
 
 interface PgErrorFields {

@@ -179,8 +179,15 @@ describe("POST /api/query", () => {
       expect(typeof body.error, sql).toBe("string");
       expect(body.kind, sql).toMatch(/refused|syntax/);
     }
-    const ok = await post(app, "/api/query", { sql: "SELECT 1 AS one" });
-    expect(await ok.json()).toMatchObject({ rows: [[1]] });
+    for (const sql of [
+      "SELECT 1 AS one",
+      "SELECT 1 AS one;",
+      "/* c */ SELECT 1 AS one; -- done",
+      "SELECT 1 AS one -- done",
+    ]) {
+      const ok = await post(app, "/api/query", { sql });
+      expect(await ok.json(), sql).toMatchObject({ rows: [[1]] });
+    }
   });
 
   it("engine errors speak about the query and leak no paths", async () => {

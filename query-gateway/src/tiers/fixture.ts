@@ -43,6 +43,14 @@ export const FLOWS_SCHEMA: Schema = {
   fields: FLOW_COLUMNS.map((c) => ({ id: c.fieldId, name: c.name, required: !c.nullable, type: c.icebergType })),
 };
 
+export interface PreparedArchive {
+  readonly rows: number;
+  /** Catalog commit and chunk drop in one transaction. */
+  commit(): Promise<void>;
+  /** The same in two transactions (simpler setups that do not race queries). */
+  commitInSteps(): Promise<void>;
+}
+
 export interface TierFixture {
   readonly server: EmbeddedTestServer;
   readonly readerUrl: string;
@@ -52,8 +60,14 @@ export interface TierFixture {
   readonly ctx: TableContext;
   /** Inserts rows into the hot table and the reference copy. */
   insert(rows: readonly FlowRow[]): Promise<void>;
-  /** Moves hot rows with ts in [from, to) to the cold table and drops their chunks. Returns rows moved. */
-  archive(fromUs: bigint, toUs: bigint): Promise<number>;
+  /**
+   * Moves hot rows with ts in [from, to) to the cold table and drops their
+   * chunks. With `atomic`, the catalog commit and the chunk drop happen in one
+   * transaction (architecture invariant 1), as the archiver does. Returns rows moved.
+   */
+  archive(fromUs: bigint, toUs: bigint, atomic?: boolean): Promise<number>;
+  /** The export half of an archive (rows read, data files written); `commit()` is the atomic rest. */
+  prepareArchive(fromUs: bigint, toUs: bigint): Promise<PreparedArchive>;
   /** Runs SQL on the reference copy (TimescaleDB holding all rows) in the given TimeZone. */
   reference(sql: string, timeZone: string, params?: readonly (string | null)[]): Promise<pg.QueryArrayResult<string[]>>;
   stop(): Promise<void>;
@@ -101,7 +115,7 @@ export async function startTierFixture(options: TierFixtureOptions = {}): Promis
     url.password = READER_PASSWORD;
     const columns = FLOW_COLUMNS.map((c) => c.name);
 
-    return {
+    const fixture: TierFixture = {
       server,
       readerUrl: url.href,
       warehouse,
@@ -124,7 +138,12 @@ export async function startTierFixture(options: TierFixtureOptions = {}): Promis
           }
         }
       },
-      async archive(fromUs, toUs) {
+      async archive(fromUs, toUs, atomic = false) {
+        const prepared = await fixture.prepareArchive(fromUs, toUs);
+        await (atomic ? prepared.commit() : prepared.commitInSteps());
+        return prepared.rows;
+      },
+      async prepareArchive(fromUs, toUs) {
         const select = FLOW_COLUMNS.map((c) =>
           c.pgType === "timestamptz"
             ? `(extract(epoch FROM ${c.name}) * 1000000)::bigint::text AS ${c.name}`
@@ -138,34 +157,48 @@ export async function startTierFixture(options: TierFixtureOptions = {}): Promis
           `SELECT ${select.join(", ")} FROM public.flows WHERE ts >= $1 AND ts < $2 ORDER BY ts`,
           [from, to],
         );
-        if (rows.length > 0) {
-          const icebergRows: Row[] = rows.map((r) => {
-            const out: Row = {};
-            for (const c of FLOW_COLUMNS) {
-              const v = r[c.name] ?? null;
-              out[c.name] =
-                v === null
-                  ? null
-                  : c.icebergType === "binary"
-                    ? encodeAddress(v)
-                    : c.icebergType === "long" || c.icebergType === "timestamptz"
-                      ? BigInt(v)
-                      : c.icebergType === "boolean"
-                        ? v === "true"
-                        : Number(v);
+        const icebergRows: Row[] = rows.map((r) => {
+          const out: Row = {};
+          for (const c of FLOW_COLUMNS) {
+            const v = r[c.name] ?? null;
+            out[c.name] =
+              v === null
+                ? null
+                : c.icebergType === "binary"
+                  ? encodeAddress(v)
+                  : c.icebergType === "long" || c.icebergType === "timestamptz"
+                    ? BigInt(v)
+                    : c.icebergType === "boolean"
+                      ? v === "true"
+                      : Number(v);
+          }
+          return out;
+        });
+        const table = await loadTable(ctx, TABLE_ID);
+        const files =
+          icebergRows.length === 0 ? [] : await writeDataFiles(ctx, table, [rowsToBatch(FLOWS_SCHEMA, icebergRows)]);
+        return {
+          rows: rows.length,
+          async commit() {
+            const client = await admin.connect();
+            try {
+              await client.query("BEGIN");
+              const txCatalog = new SqlCatalog({ name: "netflow", query: pgQuery(client) });
+              if (files.length > 0) await fastAppend({ catalog: txCatalog, store: ctx.store }, TABLE_ID, files);
+              await dropRange(client, from, to);
+              await client.query("COMMIT");
+            } catch (error) {
+              await client.query("ROLLBACK");
+              throw error;
+            } finally {
+              client.release();
             }
-            return out;
-          });
-          const table = await loadTable(ctx, TABLE_ID);
-          const files = await writeDataFiles(ctx, table, [rowsToBatch(FLOWS_SCHEMA, icebergRows)]);
-          await fastAppend(ctx, TABLE_ID, files);
-        }
-        await admin.query("SELECT drop_chunks('flows', older_than => $2::timestamptz, newer_than => $1::timestamptz)", [
-          from,
-          to,
-        ]);
-        await admin.query("DELETE FROM public.flows WHERE ts >= $1 AND ts < $2", [from, to]);
-        return rows.length;
+          },
+          async commitInSteps() {
+            if (files.length > 0) await fastAppend(ctx, TABLE_ID, files);
+            await dropRange(admin, from, to);
+          },
+        };
       },
       async reference(sql, timeZone, params) {
         const client = await admin.connect();
@@ -196,11 +229,20 @@ export async function startTierFixture(options: TierFixtureOptions = {}): Promis
         rmSync(dir, { recursive: true, force: true });
       },
     };
+    return fixture;
   } catch (error) {
     await server.stop();
     rmSync(dir, { recursive: true, force: true });
     throw error;
   }
+}
+
+async function dropRange(client: pg.Pool | pg.PoolClient, from: string, to: string): Promise<void> {
+  await client.query("SELECT drop_chunks('flows', older_than => $2::timestamptz, newer_than => $1::timestamptz)", [
+    from,
+    to,
+  ]);
+  await client.query("DELETE FROM public.flows WHERE ts >= $1 AND ts < $2", [from, to]);
 }
 
 /** Deterministic pseudo-random numbers (mulberry32), so a failing case reproduces. */

@@ -19,7 +19,6 @@ import {
   type Schema,
 } from "@netflow/iceberg";
 import { TIME_COLUMN } from "@netflow/schema";
-import type { HotTransaction } from "../engine/timescale.ts";
 import { formatDate } from "../engine/values.ts";
 import type { ColdFile, HotChunk, Tiers } from "../route/route.ts";
 
@@ -66,27 +65,36 @@ export class TierReader {
 
   constructor(private readonly config: TierReaderConfig) {}
 
-  /** Reads the tier state inside an open (REPEATABLE READ) transaction. */
-  async read(tx: HotTransaction): Promise<TierState> {
-    const [row] = await tx.rows(TIER_STATE_SQL, [
+  /**
+   * The statements that read the tier state, with the configured names bound
+   * as literals: they run in the same simple-protocol round trip as BEGIN, so
+   * the cut costs one round trip more than the query itself.
+   */
+  statements(): string {
+    const values = [
       this.config.catalogName,
       this.config.table.namespace.join("."),
       this.config.table.name,
       "public",
       "flows",
-    ]);
-    const chunks = JSON.parse(row?.chunks ?? "[]") as {
-      name: string;
-      start: string;
-      end: string;
-      compressed: boolean;
-    }[];
-    const hotChunks: HotChunkInfo[] = chunks.map((c) => ({
-      name: c.name,
-      chunkId: Number(/_(\d+)_chunk$/.exec(c.name)?.[1] ?? -1),
-      rangeStart: BigInt(c.start),
-      rangeEnd: BigInt(c.end),
-      compressed: c.compressed,
+      TIME_COLUMN,
+    ];
+    return TIER_STATE_SQL.replace(/--[^\n]*\n/g, "").replace(/\$(\d)/g, (_, n: string) => {
+      const value = values[Number(n) - 1] ?? "";
+      return `'${value.replaceAll("'", "''")}'`;
+    });
+  }
+
+  /** The tier state from the results of `statements()` (pointer row, then chunk rows). */
+  async fromRows(results: readonly (readonly Record<string, string | null>[])[]): Promise<TierState> {
+    const [pointer, chunks] = results.slice(-2);
+    const row = pointer?.[0];
+    const hotChunks: HotChunkInfo[] = (chunks ?? []).map((c) => ({
+      name: c.name ?? "",
+      chunkId: Number(/_(\d+)_chunk$/.exec(c.name ?? "")?.[1] ?? -1),
+      rangeStart: BigInt(c.range_start ?? "0"),
+      rangeEnd: BigInt(c.range_end ?? "0"),
+      compressed: c.compressed === "true",
     }));
     const location = row?.metadata_location ?? null;
     const cold = location === null ? null : await this.snapshot(location);
