@@ -7,6 +7,7 @@ warehouse in a temp folder) and prints their metadata locations and snapshot ids
 - v2.mapped: Parquet files written by pyarrow WITHOUT field ids, added with add_files, so
   PyIceberg sets schema.name-mapping.default; the column order in the file differs from the table.
 - v2.unmapped: the same kind of file, then the name mapping property removed (unreadable by design).
+- v2.nested: struct, list and map columns; a struct field renamed and one added between appends.
 
 usage: make_read_tables.py '{"dir": "/tmp/..."}'
 """
@@ -22,7 +23,18 @@ from pyiceberg.catalog.sql import SqlCatalog
 from pyiceberg.partitioning import PartitionField, PartitionSpec
 from pyiceberg.schema import Schema
 from pyiceberg.transforms import DayTransform, IdentityTransform
-from pyiceberg.types import DateType, DecimalType, IntegerType, LongType, NestedField, StringType, TimestamptzType
+from pyiceberg.types import (
+    DateType,
+    DecimalType,
+    IntegerType,
+    ListType,
+    LongType,
+    MapType,
+    NestedField,
+    StringType,
+    StructType,
+    TimestamptzType,
+)
 
 
 def ts(s):
@@ -129,6 +141,44 @@ def main():
             "snapshots": [str(s.snapshot_id) for s in t.metadata.snapshots],
             "name_mapping": t.metadata.properties.get("schema.name-mapping.default"),
         }
+    nschema = Schema(
+        NestedField(1, "id", LongType(), required=False),
+        NestedField(
+            2,
+            "info",
+            StructType(NestedField(3, "a", IntegerType(), required=False), NestedField(4, "b", StringType(), required=False)),
+            required=False,
+        ),
+        NestedField(5, "tags", ListType(6, LongType(), element_required=False), required=False),
+        NestedField(7, "attrs", MapType(8, StringType(), 9, IntegerType(), value_required=False), required=False),
+    )
+    t = cat.create_table("v2.nested", schema=nschema)
+    t.append(
+        pa.Table.from_pylist(
+            [
+                {"id": 1, "info": {"a": 1, "b": "x"}, "tags": [1, 2], "attrs": [("k", 1), ("j", None)]},
+                {"id": 2, "info": None, "tags": None, "attrs": None},
+                {"id": 3, "info": {"a": None, "b": "z"}, "tags": [], "attrs": []},
+            ],
+            schema=t.schema().as_arrow(),
+        )
+    )
+    t = cat.load_table("v2.nested")
+    with t.update_schema() as u:
+        u.rename_column("info.b", "bee")
+        u.add_column(("info", "c"), LongType())
+    t = cat.load_table("v2.nested")
+    t.append(
+        pa.Table.from_pylist(
+            [{"id": 4, "info": {"a": 4, "bee": "w", "c": 40}, "tags": [None, 4], "attrs": [("q", 4)]}],
+            schema=t.schema().as_arrow(),
+        )
+    )
+    t = cat.load_table("v2.nested")
+    out["nested"] = {
+        "metadata_location": t.metadata_location,
+        "snapshots": [str(s.snapshot_id) for s in t.metadata.snapshots],
+    }
     print(json.dumps(out))
 
 

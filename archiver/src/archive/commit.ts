@@ -142,6 +142,9 @@ export async function commitArchive(
   try {
     await client.query("BEGIN");
     try {
+      // DROP needs ACCESS EXCLUSIVE: behind a long query on the chunk it would
+      // queue every later reader; give up instead (retryable, 55P03).
+      await client.query("SET LOCAL lock_timeout = '5s'");
       // Serializes jobs on the same chunk; the loser then finds the log row.
       await client.query("SELECT pg_advisory_xact_lock($1, $2)", [LOCK_CLASS, input.chunkId]);
       const logged = await client.query("SELECT 1 FROM archive_log WHERE system_identifier = $1 AND chunk_id = $2", [

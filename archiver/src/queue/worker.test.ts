@@ -3,6 +3,9 @@
 // the deterministic id, the worker archives them all (hot ∪ cold unchanged),
 // a permanent error (schema mismatch) fails at once as unrecoverable and is
 // visible in status, and `retry` finishes the jobs once it is fixed.
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { backfill } from "@netflow/generator";
 import { createTable, flowPartitionSpec, flowSortOrder, flowTableSchema, loadTable } from "@netflow/iceberg";
 import pino from "pino";
@@ -16,6 +19,7 @@ import { FLOWS_TABLE, tableLocation } from "../warehouse/warehouse.ts";
 import { archiveJobId } from "./scan.ts";
 
 const DAY = 86_400_000;
+const run = promisify(execFile);
 let env: TestEnv;
 let redis: TestRedis;
 let archiver: Archiver;
@@ -141,4 +145,30 @@ describe("scheduler + worker", () => {
     expect(cold.checksum.count).toBe(cold0.checksum.count + 30_000n);
     expect(addChecksum(await hotChecksum(env.su), cold.checksum)).toEqual(total);
   }, 240_000);
+
+  it("cli status shows hot chunks, archived chunks, the watermark and the queue", async () => {
+    const cli = fileURLToPath(new URL("../cli.ts", import.meta.url));
+    const { stdout } = await run(process.execPath, ["--import", "tsx", cli, "status"], {
+      env: {
+        ...process.env,
+        PG_URL: env.archiverUrl,
+        WAREHOUSE: env.config.warehouse,
+        REDIS_URL: redis.url,
+        ARCHIVE_QUEUE: env.config.queueName,
+        LOG_LEVEL: "warn",
+      },
+    });
+    const status = JSON.parse(stdout) as {
+      hot: { chunkId: number; compressed: string }[];
+      archived: { chunkId: number; rows: string }[];
+      watermark: string;
+      queue: { counts: Record<string, number>; failed: unknown[]; pending: number };
+    };
+    expect(status.hot.map((c) => c.chunkId)).toEqual((await listHotChunks(env.pool)).map((c) => c.chunkId));
+    expect(status.archived.map((c) => c.chunkId)).toEqual((await archiveLog(env.su)).map((l) => l.chunkId));
+    expect(new Date(status.watermark).getTime()).toBeGreaterThan(0);
+    expect(status.queue.failed).toEqual([]);
+    expect(status.queue.pending).toBe(0);
+    expect(status.queue.counts.completed).toBeGreaterThan(0);
+  }, 60_000);
 });

@@ -67,9 +67,8 @@ async function locate(p: ParsedArgs): Promise<string> {
 export async function inspect(p: ParsedArgs, out: Out): Promise<void> {
   const t = await openTable(await locate(p), openOptions(p));
   try {
-    const plan = await planRead(t, {
-      ...(bigintOption(p, "snapshot") !== undefined ? { snapshotId: bigintOption(p, "snapshot")! } : {}),
-    });
+    const snapshotId = bigintOption(p, "snapshot");
+    const plan = await planRead(t, snapshotId === undefined ? {} : { snapshotId });
     const m = t.metadata;
     const schema = plan.schema;
     const pos = plan.deleteFiles.filter((d) => d.deleteFile.content === 1).length;

@@ -52,7 +52,14 @@ export function s3FromEnv(env: NodeJS.ProcessEnv = process.env): S3ObjectStore {
 export class RoutingStore implements ObjectStore {
   private readonly file = new FileObjectStore();
   private s3: ObjectStore | undefined;
-  constructor(private readonly makeS3: () => ObjectStore) {}
+  /**
+   * @param makeS3 creates the store for s3:// locations on first use.
+   * @param owned whether `close()` releases that store (false when the caller passed it in).
+   */
+  constructor(
+    private readonly makeS3: () => ObjectStore,
+    private readonly owned = true,
+  ) {}
   private pick(location: string): ObjectStore {
     if (!/^s3a?:\/\//.test(location)) return this.file;
     this.s3 ??= this.makeS3();
@@ -76,9 +83,9 @@ export class RoutingStore implements ObjectStore {
   delete(location: string): Promise<void> {
     return this.pick(location).delete(location);
   }
-  /** Releases the S3 client when one was created. */
+  /** Releases the S3 client when this store created it. */
   close(): void {
-    if (this.s3 instanceof S3ObjectStore) this.s3.close();
+    if (this.owned && this.s3 instanceof S3ObjectStore) this.s3.close();
   }
 }
 
@@ -116,7 +123,8 @@ function parentOfMetadataDir(metadataLocation: string): string | undefined {
 
 /** Opens a table from a metadata file, a table folder, a `file://` or an `s3://` location. */
 export async function openTable(location: string, options: OpenOptions = {}): Promise<ReadableTable> {
-  const store = new RoutingStore(() => options.s3Store ?? s3FromEnv());
+  const external = options.s3Store;
+  const store = external ? new RoutingStore(() => external, false) : new RoutingStore(() => s3FromEnv());
   let mapper: LocationMapper = new Mapper(options.mapLocations ?? [], options.baseDir);
   const metadataLocation = await findMetadataFile(store, mapper.toStoreLocation(location));
   const text = new TextDecoder().decode(await store.get(metadataLocation));

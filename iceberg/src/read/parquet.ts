@@ -220,10 +220,7 @@ export class ParquetReader {
     return build();
   }
 
-  /**
-   * Reads `fields` from one file. `mapping` is the table's name mapping for files without field ids.
-   * `where` is an optional SQL condition on the file's raw columns (used for position-delete files).
-   */
+  /** Reads `fields` from one file. `mapping` is the table's name mapping for files without field ids. */
   async read(
     location: string,
     fields: readonly ProjectedField[],
@@ -290,12 +287,13 @@ export class ParquetReader {
     }
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.con?.closeSync();
     this.db?.closeSync();
     this.con = undefined;
     this.db = undefined;
-    if (this.tmp) void rm(this.tmp, { recursive: true, force: true });
+    const tmp = this.tmp;
     this.tmp = undefined;
+    if (tmp) await rm(tmp, { recursive: true, force: true });
   }
 }

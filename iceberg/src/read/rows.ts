@@ -205,6 +205,6 @@ export async function* rowsOfPlan(
       }
     }
   } finally {
-    reader.close();
+    await reader.close();
   }
 }
