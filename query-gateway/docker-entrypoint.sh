@@ -6,12 +6,13 @@
 #     PG_URL                    postgres://host:port/db, without login
 #     NETFLOW_READER_PASSWORD   login of role netflow_reader (read-only; set by the migrator)
 #     GATEWAY_TOKENS            bearer tokens of the HTTP API (comma-separated)
+#     GATEWAY_PG_PASSWORD       password of the Postgres wire server's login (GATEWAY_PG_USER)
 #     S3_SECRET_ACCESS_KEY      the read-only key of the warehouse bucket (S3_ACCESS_KEY_ID)
 set -eu
 APP_DIR="$(cd "$(dirname "$0")/.." && pwd)"
 # shellcheck source=deploy/docker/lib.sh
 . "$APP_DIR/deploy/docker/lib.sh"
-require_secret NETFLOW_READER_PASSWORD GATEWAY_TOKENS S3_SECRET_ACCESS_KEY
+require_secret NETFLOW_READER_PASSWORD GATEWAY_TOKENS GATEWAY_PG_PASSWORD S3_SECRET_ACCESS_KEY
 require_setting PG_URL WAREHOUSE S3_ACCESS_KEY_ID
 # Every token is a secret: a list that still holds the placeholder is refused too.
 case ",$GATEWAY_TOKENS," in

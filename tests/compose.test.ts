@@ -13,7 +13,13 @@ import { accessSync, constants, existsSync, mkdtempSync, readdirSync, readFileSy
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { collectorConfigFromEnv } from "@netflow/pmacct";
+import { freeTcpPort, freeUdpPort, type StackHandle, startStack, testStackEnv } from "@netflow/stack";
+import { hotStoreConfigFromEnv } from "@netflow/timescale";
 import { Ajv2020 } from "ajv/dist/2020.js";
+import pg from "pg";
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { archiverConfigFromEnv } from "../archiver/src/config.ts";
 import {
   type ComposeService,
@@ -25,12 +31,9 @@ import {
   serviceEnvironment,
 } from "../deploy/src/compose.ts";
 import { contextCopySources, readDockerfile, resolveFrom } from "../deploy/src/dockerfile.ts";
-import { collectorConfigFromEnv } from "@netflow/pmacct";
-import { freeTcpPort, freeUdpPort, type StackHandle, startStack, testStackEnv } from "@netflow/stack";
-import { hotStoreConfigFromEnv } from "@netflow/timescale";
-import pino from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildStages, layOutImage } from "../deploy/src/image-layout.ts";
 import { gatewayConfigFromEnv } from "../query-gateway/src/config.ts";
+import { pgWireConfigFromEnv } from "../query-gateway/src/pgwire/config.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const COMPOSE_PATH = join(ROOT, "docker-compose.yml");
@@ -69,9 +72,12 @@ function list(value: string | string[] | undefined): string[] {
   return Array.isArray(value) ? value : value.split(/\s+/);
 }
 
-/** A path inside one of our images, mapped to the repository (the images copy the repo to /app). */
-function repoPath(imagePath: string): string {
-  if (imagePath.startsWith("/app/")) return join(ROOT, imagePath.slice("/app/".length));
+/**
+ * A path inside one of our images, mapped to the repository (the images copy the repo to /app),
+ * or to `appDir`, a laid-out image tree (deploy/src/image-layout.ts).
+ */
+function repoPath(imagePath: string, appDir = ROOT): string {
+  if (imagePath.startsWith("/app/")) return join(appDir, imagePath.slice("/app/".length));
   if (imagePath.startsWith("/netflow/")) return join(ROOT, "deploy/docker", imagePath.slice("/netflow/".length));
   throw new Error(`not a path of our images: ${imagePath}`);
 }
@@ -114,8 +120,16 @@ function run(
   command: string,
   args: string[],
   env: Record<string, string>,
+  timeoutMs = 30_000,
 ): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(command, args, { cwd: ROOT, env: { PATH: process.env.PATH ?? "", ...env }, encoding: "utf8" });
+  // The timeout turns an entrypoint that should have refused (and runs instead) into a failure, not a hang.
+  const r = spawnSync(command, args, {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? "", ...env },
+    encoding: "utf8",
+    timeout: timeoutMs,
+    killSignal: "SIGKILL",
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -268,9 +282,10 @@ describe("Dockerfiles and scripts", () => {
         expect(from, `${path} FROM`).toMatch(/^[a-z0-9./-]+:[A-Za-z0-9._-]+(@sha256:[0-9a-f]{64})?$/);
         expect(from).not.toMatch(/:latest$/);
         for (const source of contextCopySources(stage)) {
-          expect(existsSync(join(ROOT, build.context, source)) || source.startsWith("notebooks/"), `${path}: ${source}`).toBe(
-            true,
-          );
+          expect(
+            existsSync(join(ROOT, build.context, source)) || source.startsWith("notebooks/"),
+            `${path}: ${source}`,
+          ).toBe(true);
         }
       }
       const stage = build.target ? df.stages.find((s) => s.name === build.target) : df.stages.at(-1);
@@ -287,12 +302,19 @@ describe("Dockerfiles and scripts", () => {
       const df = readDockerfile(join(ROOT, path));
       const deps = df.stages.find((s) => s.name === "deps");
       const runs = deps?.instructions.filter((i) => i.keyword === "RUN").map((i) => i.args) ?? [];
-      expect(runs.some((r) => /\bnpm ci --omit=dev\b/.test(r)), path).toBe(true);
+      expect(
+        runs.some((r) => /\bnpm ci --omit=dev\b/.test(r)),
+        path,
+      ).toBe(true);
       const copied = contextCopySources(deps ?? { from: "", name: null, instructions: [] });
       for (const w of workspaces) expect(copied, `${path} copies ${w}/package.json`).toContain(`${w}/package.json`);
       expect(copied).toContain("package-lock.json");
       // tsx runs the TypeScript at run time: its stage pins the lockfile's versions.
-      const tsx = df.stages.find((s) => s.name === "tsx")?.instructions.map((i) => i.args).join("\n") ?? "";
+      const tsx =
+        df.stages
+          .find((s) => s.name === "tsx")
+          ?.instructions.map((i) => i.args)
+          .join("\n") ?? "";
       expect(tsx, path).toContain("packages['node_modules/tsx'].version");
     }
   });
@@ -356,8 +378,11 @@ describe("no drift between the compose file and the code", () => {
     const s = service("gateway");
     const config = gatewayConfigFromEnv(serviceEnvironment(s, dotEnv), "/tmp");
     expect(config.httpHost).toBe("0.0.0.0");
+    const wire = pgWireConfigFromEnv(serviceEnvironment(s, dotEnv));
+    expect(wire.host).toBe("0.0.0.0");
     expect(publishedPorts(s, dotEnv)).toEqual([
       { hostIp: null, published: dotEnv.GATEWAY_HTTP_PORT, target: config.httpPort, protocol: "tcp" },
+      { hostIp: null, published: dotEnv.GATEWAY_PG_PORT, target: wire.port, protocol: "tcp" },
     ]);
     expect(list(s.healthcheck?.test).join(" ")).toContain(`http://127.0.0.1:${config.httpPort}/healthz`);
     expect((s.volumes ?? []).map(String)).toContain(`gateway-cache:${config.cacheDir}`);
@@ -379,10 +404,18 @@ describe("no drift between the compose file and the code", () => {
   });
 });
 
-/** The entrypoint command of a service, runnable here (image paths mapped into the repo). */
-function nativeCommand(name: string): string[] {
+/** The entrypoint command of a service, runnable here (image paths mapped into the repo or an image tree). */
+function nativeCommand(name: string, appDir = ROOT): string[] {
   const [entry, ...rest] = entrypointOf(name);
-  return [repoPath(entry as string), ...rest];
+  return [repoPath(entry as string, appDir), ...rest];
+}
+
+/** Image trees laid out from our Dockerfiles (see beforeAll below), by service. */
+const imageDirs: Record<string, string> = {};
+function imageCommand(name: string): string[] {
+  const dir = imageDirs[name];
+  if (dir === undefined) throw new Error(`no image tree for ${name}`);
+  return nativeCommand(name, dir);
 }
 
 describe("entrypoints refuse missing and placeholder secrets", () => {
@@ -393,7 +426,7 @@ describe("entrypoints refuse missing and placeholder secrets", () => {
     { name: "archiver", secrets: ["NETFLOW_ARCHIVER_PASSWORD", "REDIS_PASSWORD"], command: nativeCommand("archiver") },
     {
       name: "gateway",
-      secrets: ["NETFLOW_READER_PASSWORD", "GATEWAY_TOKENS", "S3_SECRET_ACCESS_KEY"],
+      secrets: ["NETFLOW_READER_PASSWORD", "GATEWAY_TOKENS", "GATEWAY_PG_PASSWORD", "S3_SECRET_ACCESS_KEY"],
       command: nativeCommand("gateway"),
     },
     { name: "redis", secrets: ["REDIS_PASSWORD"], command: nativeCommand("redis") },
@@ -415,7 +448,8 @@ describe("entrypoints refuse missing and placeholder secrets", () => {
       const env = serviceEnvironment(service(c.name), dotEnv);
       for (const variable of c.secrets) {
         // The compose env may carry the secret under the service's own name (the gateway's S3 key).
-        const key = variable in env ? variable : (Object.keys(env).find((k) => env[k] === dotEnv[variable]) ?? variable);
+        const key =
+          variable in env ? variable : (Object.keys(env).find((k) => env[k] === dotEnv[variable]) ?? variable);
         const { [key]: _, ...missing } = env;
         const a = run(c.command[0] as string, c.command.slice(1), missing);
         expect(a.stderr).toBe(
@@ -435,6 +469,71 @@ describe("entrypoints refuse missing and placeholder secrets", () => {
     const r = run(nativeCommand("gateway")[0] as string, [], env);
     expect(r.stderr).toContain("GATEWAY_TOKENS still holds the example value");
     expect(r.code).toBe(78);
+  });
+});
+
+describe("minio bootstrap script", () => {
+  // MinIO and mc cannot run here (no release binaries; the image builds them from source), so a
+  // stand-in `mc` records each call and answers like mc does: this checks the script's own logic
+  // (policies scoped to the bucket, one user per policy, re-runs succeed), not MinIO.
+  it("creates the bucket, bucket-scoped policies and both users, and can run again", () => {
+    const dir = mkdtempSync(join(tmpdir(), "mc-stub-"));
+    try {
+      const stub = join(dir, "mc");
+      execFileSync("sh", [
+        "-c",
+        `cat > "${stub}" <<'STUB'
+#!/bin/sh
+# drop the global --config-dir flag
+[ "$1" = "--config-dir" ] && shift 2
+echo "$*" >> "$MC_STUB_DIR/calls"
+case "$1 $2 $3" in
+  "admin policy create") cp "$6" "$MC_STUB_DIR/policy-$5.json" ;;
+  "admin policy attach")
+    if grep -qx "attached $7 $5" "$MC_STUB_DIR/state" 2>/dev/null; then
+      echo "mc: <ERROR> Unable to make user/group policy association. The specified policy change is already in effect." >&2
+      exit 1
+    fi
+    echo "attached $7 $5" >> "$MC_STUB_DIR/state" ;;
+esac
+exit 0
+STUB
+chmod +x "${stub}"`,
+      ]);
+      const env = {
+        ...serviceEnvironment(service("minio-bootstrap"), dotEnv),
+        MC: stub,
+        MC_STUB_DIR: dir,
+        MC_CONFIG_DIR: join(dir, "config"),
+      };
+      for (const attempt of [1, 2]) {
+        const r = run(join(ROOT, "minio/bootstrap.sh"), [], env);
+        expect(r.code, `run ${attempt}: ${r.stderr}`).toBe(0);
+      }
+      const calls = readFileSync(join(dir, "calls"), "utf8");
+      expect(calls).toContain(`mb --ignore-existing netflow/${dotEnv.S3_BUCKET}`);
+      expect(calls).toContain(`anonymous set private netflow/${dotEnv.S3_BUCKET}`);
+      expect(calls).toContain(`admin user add netflow ${dotEnv.S3_ACCESS_KEY_ID} ${dotEnv.S3_SECRET_ACCESS_KEY}`);
+      expect(readFileSync(join(dir, "state"), "utf8").trim().split("\n")).toEqual([
+        `attached ${dotEnv.S3_ACCESS_KEY_ID} netflow-readwrite`,
+        `attached ${dotEnv.S3_READONLY_ACCESS_KEY_ID} netflow-readonly`,
+      ]);
+      const resources = (name: string): string[] =>
+        (
+          JSON.parse(readFileSync(join(dir, `policy-${name}.json`), "utf8")) as { Statement: { Resource: string[] }[] }
+        ).Statement.flatMap((st) => st.Resource);
+      const bucketArn = `arn:aws:s3:::${dotEnv.S3_BUCKET}`;
+      expect(resources("netflow-readwrite")).toEqual([bucketArn, `${bucketArn}/*`]);
+      expect(resources("netflow-readonly")).toEqual([bucketArn, `${bucketArn}/*`]);
+      const actions = (name: string): string[] =>
+        (
+          JSON.parse(readFileSync(join(dir, `policy-${name}.json`), "utf8")) as { Statement: { Action: string[] }[] }
+        ).Statement.flatMap((st) => st.Action);
+      expect(actions("netflow-readonly").filter((a) => /Put|Delete/.test(a))).toEqual([]);
+      expect(actions("netflow-readwrite")).toEqual(expect.arrayContaining(["s3:PutObject", "s3:DeleteObject"]));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -519,6 +618,8 @@ describe("our entrypoints, natively against the local stack", () => {
   beforeAll(async () => {
     const env = await testStackEnv(dataDir, {
       COLLECTOR: "off",
+      ARCHIVER: "off",
+      GATEWAY: "off",
       STACK_METRICS_PORT: "off",
       EMBEDDED_PG_PASSWORD: secret("POSTGRES_PASSWORD"),
       NETFLOW_COLLECTOR_PASSWORD: dotEnv.NETFLOW_COLLECTOR_PASSWORD as string,
@@ -532,7 +633,31 @@ describe("our entrypoints, natively against the local stack", () => {
       S3_BUCKET: dotEnv.S3_BUCKET as string,
     });
     stack = await startStack({ env, logger: log });
-  }, 180_000);
+    // The /app trees of our images: production dependencies from the lockfile, tsx from its
+    // stage, and only the files each Dockerfile copies. The entrypoints below run from there.
+    const dockerfiles = ["archiver/Dockerfile", "query-gateway/Dockerfile", "pmacct/docker/Dockerfile"];
+    const stagesText = dockerfiles.map((d) => {
+      const df = readDockerfile(join(ROOT, d));
+      return JSON.stringify(
+        df.stages
+          .filter((st) => st.name === "deps" || st.name === "tsx")
+          .map((st) => st.instructions.map((i) => `${i.keyword} ${i.args}`)),
+      );
+    });
+    expect(new Set(stagesText).size, "deps and tsx stages are the same in every Node image").toBe(1);
+    const stages = buildStages(ROOT, join(ROOT, dockerfiles[0] as string), join(dataDir, "stages"));
+    const byService: Record<string, string> = {
+      migrate: "archiver/Dockerfile",
+      archiver: "archiver/Dockerfile",
+      gateway: "query-gateway/Dockerfile",
+      collector: "pmacct/docker/Dockerfile",
+    };
+    for (const [name, dockerfile] of Object.entries(byService)) {
+      const dir = join(dataDir, "images", dockerfile.split("/")[0] as string);
+      if (!existsSync(dir)) layOutImage(ROOT, join(ROOT, dockerfile), stages, dir);
+      imageDirs[name] = dir;
+    }
+  }, 300_000);
 
   afterAll(async () => {
     for (const child of children) await stopChild(child, "SIGKILL").catch(() => {});
@@ -540,10 +665,18 @@ describe("our entrypoints, natively against the local stack", () => {
     rmSync(dataDir, { recursive: true, force: true });
   }, 120_000);
 
+  it("image trees hold only what the Dockerfiles copy", () => {
+    const gateway = imageDirs.gateway as string;
+    expect(existsSync(join(gateway, "query-gateway/src/main.ts"))).toBe(true);
+    expect(existsSync(join(gateway, "archiver"))).toBe(false);
+    expect(existsSync(join(gateway, "node_modules/vitest"))).toBe(false); // no dev dependencies
+    expect(existsSync(join(imageDirs.collector as string, "pmacct/docker/healthcheck.sh"))).toBe(true);
+  });
+
   it("migrate: applies the schema as the superuser and exits 0 (a re-run is a no-op)", () => {
     const url = new URL((stack as StackHandle).endpoints.postgres.url);
     const env = localEnv("migrate", { POSTGRES_PASSWORD: decodeURIComponent(url.password) });
-    const r = run(nativeCommand("migrate")[0] as string, [], env);
+    const r = run(imageCommand("migrate")[0] as string, [], env);
     expect(r.stderr).not.toContain("error");
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ applied: [], loginRoles: expect.any(Array) });
@@ -556,9 +689,13 @@ describe("our entrypoints, natively against the local stack", () => {
     const env = localEnv("redis", { REDIS_DATA_DIR: redisDir, REDIS_PORT: port, REDIS_BIND: "127.0.0.1" });
     const { child, output } = start(nativeCommand("redis"), env);
     // The compose healthcheck, pointed at this port.
-    const test = list(service("redis").healthcheck?.test).map((t) => t.replace("redis-cli ping", `redis-cli -p ${port} ping`));
+    const test = list(service("redis").healthcheck?.test).map((t) =>
+      t.replace("redis-cli ping", `redis-cli -p ${port} ping`),
+    );
     await untilHealthy(test, env, child, output, 30_000);
-    const config = run("redis-cli", ["-p", port, "config", "get", "*"], { REDISCLI_AUTH: env.REDIS_PASSWORD as string });
+    const config = run("redis-cli", ["-p", port, "config", "get", "*"], {
+      REDISCLI_AUTH: env.REDIS_PASSWORD as string,
+    });
     const values = config.stdout.split("\n");
     const get = (key: string): string | undefined => values[values.indexOf(key) + 1];
     expect(get("appendonly")).toBe("yes");
@@ -575,9 +712,9 @@ describe("our entrypoints, natively against the local stack", () => {
       NETFLOW_PORT: String(await freeUdpPort()),
       SFLOW_PORT: String(await freeUdpPort()),
     });
-    const { child, output } = start(nativeCommand("collector"), env);
+    const { child, output } = start(imageCommand("collector"), env);
     const healthy = await untilHealthy(
-      ["CMD", join(ROOT, "pmacct/docker/healthcheck.sh")],
+      ["CMD", repoPath(list(service("collector").healthcheck?.test)[1] as string, imageDirs.collector)],
       env,
       child,
       output,
@@ -592,19 +729,26 @@ describe("our entrypoints, natively against the local stack", () => {
 
   it("archiver: logs in with the percent-encoded secrets and serves its metrics", async () => {
     const metricsPort = String(await freeTcpPort());
-    const env = localEnv("archiver", { ARCHIVER_METRICS_PORT: metricsPort});
-    const { child, output } = start(nativeCommand("archiver"), env);
+    const env = localEnv("archiver", { ARCHIVER_METRICS_PORT: metricsPort });
+    const { child, output } = start(imageCommand("archiver"), env);
     const test = list(service("archiver").healthcheck?.test).map((t) => t.replace(":9465/", `:${metricsPort}/`));
     await untilHealthy(test, env, child, output);
     expect(output()).toContain("archiver started");
     expect(await stopChild(child)).toBe(0);
   }, 150_000);
 
-  it("gateway: serves /healthz with the read-only login and S3 identity", async () => {
+  it("gateway: serves /healthz and the Postgres wire with the read-only login and S3 identity", async () => {
     const port = String(await freeTcpPort());
+    const pgPort = await freeTcpPort();
     const cacheDir = join(dataDir, "gateway-cache");
-    const env = localEnv("gateway", { GATEWAY_HTTP_PORT: port, GATEWAY_HTTP_HOST: "127.0.0.1", GATEWAY_CACHE_DIR: cacheDir });
-    const { child, output } = start(nativeCommand("gateway"), env);
+    const env = localEnv("gateway", {
+      GATEWAY_HTTP_PORT: port,
+      GATEWAY_HTTP_HOST: "127.0.0.1",
+      GATEWAY_PG_PORT: String(pgPort),
+      GATEWAY_PG_HOST: "127.0.0.1",
+      GATEWAY_CACHE_DIR: cacheDir,
+    });
+    const { child, output } = start(imageCommand("gateway"), env);
     const test = list(service("gateway").healthcheck?.test).map((t) => t.replace(":8080/", `:${port}/`));
     await untilHealthy(test, env, child, output);
     const tiers = await fetch(`http://127.0.0.1:${port}/api/tiers`, {
@@ -613,6 +757,17 @@ describe("our entrypoints, natively against the local stack", () => {
     expect(tiers.status).toBe(200);
     const refused = await fetch(`http://127.0.0.1:${port}/api/tiers`);
     expect(refused.status).toBe(401);
+    const client = new pg.Client({
+      host: "127.0.0.1",
+      port: pgPort,
+      user: env.GATEWAY_PG_USER,
+      password: env.GATEWAY_PG_PASSWORD,
+      database: "netflow",
+    });
+    await client.connect();
+    const { rows } = await client.query<{ one: number }>("SELECT 1 AS one");
+    await client.end();
+    expect(rows).toEqual([{ one: 1 }]);
     expect(await stopChild(child)).toBe(0);
   }, 150_000);
 });

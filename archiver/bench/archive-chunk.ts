@@ -11,9 +11,14 @@
  */
 
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pipeline } from "node:stream/promises";
 import { fileURLToPath } from "node:url";
+import { DuckDBInstance } from "@duckdb/node-api";
 import { backfill } from "@netflow/generator";
+import { to as copyTo } from "pg-copy-streams";
 import { exportQuery } from "../src/archive/export.ts";
 import { chunkFingerprint, compressChunk, listHotChunks } from "../src/hot/chunks.ts";
 import { startTestEnv } from "../src/testing/env.ts";
@@ -96,6 +101,30 @@ try {
   }
   const exportAloneS = (performance.now() - t0) / 1000;
 
+  // The issue's baseline: COPY (SELECT … chunk) TO STDOUT CSV, then DuckDB CSV → Parquet (zstd, 1 thread).
+  const tmp = mkdtempSync(join(tmpdir(), "archive-bench-"));
+  t0 = performance.now();
+  const copyClient = await env.pool.connect();
+  try {
+    await pipeline(
+      copyClient.query(copyTo(`COPY (SELECT * FROM ${chunk.relation}) TO STDOUT (FORMAT csv)`)),
+      createWriteStream(join(tmp, "chunk.csv")),
+    );
+  } finally {
+    copyClient.release();
+  }
+  const baselineCopyS = (performance.now() - t0) / 1000;
+  t0 = performance.now();
+  const duck = await DuckDBInstance.create(":memory:", { threads: "1" });
+  const dconn = await duck.connect();
+  await dconn.run(
+    `COPY (SELECT * FROM read_csv('${join(tmp, "chunk.csv")}', header = false)) TO '${join(tmp, "chunk.parquet")}' (FORMAT parquet, COMPRESSION zstd)`,
+  );
+  dconn.closeSync();
+  duck.closeSync();
+  const baselineParquetS = (performance.now() - t0) / 1000;
+  rmSync(tmp, { recursive: true, force: true });
+
   // A collector stand-in: one INSERT every 20 ms into a recent chunk; worst latency.
   let worstInsertMs = 0;
   let inserts = 0;
@@ -128,6 +157,11 @@ try {
     compressedChunkBytes: compressed.bytes,
     parquetBytes: result.bytes,
     bytesPerFlow: { parquet: result.bytes / result.rows, compressedChunk: compressed.bytes / result.rows },
+    baseline: {
+      copyCsvS: baselineCopyS,
+      duckdbCsvToParquetS: baselineParquetS,
+      rowsPerS: Math.round(exported / (baselineCopyS + baselineParquetS)),
+    },
     exportAloneS,
     exportAloneRowsPerS: Math.round(exported / exportAloneS),
     jobS,
@@ -136,6 +170,7 @@ try {
     jobStagesS: stagesS,
     jobStagesRowsPerS: Math.round(result.rows / stagesS),
     jobOverExportAlone: stagesS / exportAloneS,
+    jobOverBaseline: stagesS / (baselineCopyS + baselineParquetS),
     stagesMs: result.timings,
     concurrentInserts: inserts,
     worstInsertLatencyMs: Math.round(worstInsertMs),

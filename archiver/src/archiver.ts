@@ -57,7 +57,9 @@ export class Archiver {
           res.writeHead(404).end();
         }
       });
-      await new Promise<void>((resolve) => this.http!.listen(this.config.metricsPort, "127.0.0.1", resolve));
+      await new Promise<void>((resolve) =>
+        this.http!.listen(this.config.metricsPort, this.config.metricsHost, resolve),
+      );
     }
     this.log.info({ queue: this.config.queueName, everyMs: this.config.scheduleEveryMs }, "archiver started");
   }

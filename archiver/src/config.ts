@@ -41,6 +41,8 @@ export interface ArchiverConfig {
   maintenance: MaintenanceConfig;
   /** How often cold maintenance runs [MAINTAIN_EVERY_S]. Default 3600 s. */
   maintainEveryMs: number;
+  /** Listen address of the metrics endpoint (0.0.0.0 in a container scraped from outside) [ARCHIVER_METRICS_HOST]. Default 127.0.0.1. */
+  metricsHost: string;
   /** Port of the Prometheus metrics endpoint of `worker` (0: off) [ARCHIVER_METRICS_PORT]. Default 9465. */
   metricsPort: number;
 }
@@ -82,6 +84,7 @@ export function archiverConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Arc
     commitAttempts: num(env, "ARCHIVE_COMMIT_ATTEMPTS", 5),
     queueName: env.ARCHIVE_QUEUE || "netflow-archive",
     hotSizeWarnBytes: num(env, "HOT_SIZE_WARN_BYTES", 50 * 1024 ** 3),
+    metricsHost: env.ARCHIVER_METRICS_HOST || "127.0.0.1",
     metricsPort: num(env, "ARCHIVER_METRICS_PORT", 9465),
     lockMs: num(env, "ARCHIVE_LOCK_S", 120) * 1000,
     maintenance: maintenanceConfigFromEnv(env),

@@ -12,6 +12,9 @@ export {
   pgChecksumSql,
   pgRowHashExpr,
 } from "./hash/row-hash.ts";
+export { applyColdRetention, expireOldSnapshots, removeOrphans, runColdMaintenance } from "./maintenance/cold.ts";
+export { compactPartitions } from "./maintenance/compact.ts";
 export { ArchiverMetrics } from "./metrics.ts";
+export { ArchiveQueue } from "./queue/archive-queue.ts";
 export { archiveJobId } from "./queue/scan.ts";
 export { CATALOG_NAME, FLOWS_TABLE, tableLocation } from "./warehouse/warehouse.ts";

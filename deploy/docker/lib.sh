@@ -20,7 +20,7 @@ require_secret() {
     if [ -z "$_value" ]; then
       netflow_die "$_name is not set; set it in .env (see .env_example; generate one with: openssl rand -base64 24)"
     fi
-    if [ "$_value" = "change-you" ]; then
+    if [ "$_value" = "change-me" ]; then
       netflow_die "$_name is still the example value \"change-me\"; replace it in .env (generate one with: openssl rand -base64 24)"
     fi
   done

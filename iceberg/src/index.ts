@@ -48,6 +48,7 @@ export {
 } from "./table/commit.ts";
 export { liveEntries } from "./table/entries.ts";
 export { type ExpireOptions, type ExpireResult, expireSnapshots, removeOrphanFiles } from "./table/maintenance.ts";
+export { markerPrefix, writeCommitMarker } from "./table/markers.ts";
 export { addColumn, deleteFiles, fastAppend, replaceFiles } from "./table/operations.ts";
 export { lastCommittedMetadata, registerFromMarkers } from "./table/register.ts";
 export {

@@ -13,8 +13,9 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 const USAGE = `usage: netflow <command>
 
 commands:
-  up        start the local stack (embedded TimescaleDB, Redis, SeaweedFS S3, ...) and
-            supervise it until Ctrl-C; services set by URL in the environment or .env
+  up        start the local stack (embedded TimescaleDB, Redis, SeaweedFS S3, archiver,
+            query gateway, collector) and supervise it until Ctrl-C; services set by
+            URL in the environment or .env
             (PG_URL, REDIS_URL, S3_ENDPOINT, WAREHOUSE) are used instead of local ones
             --no-install   do not install missing packages, only say what is missing
   status    show whether each configured service answers

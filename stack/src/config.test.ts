@@ -71,6 +71,15 @@ describe("stackConfigFromEnv defaults", () => {
         admin: { http: 23646, grpc: 33646 },
       },
     });
+    expect(config.archiver).toEqual({ metricsPort: 9465, archiveAfter: "7 days", coldRetention: undefined });
+    expect(config.gateway).toEqual({
+      host: "127.0.0.1",
+      port: 8080,
+      tokens: ["generated-GATEWAY_TOKENS"],
+      tokensFromEnv: false,
+      cacheDir: "/repo/.data/gateway-cache",
+      pgWire: { port: 5434, user: "netflow", password: "generated-GATEWAY_PG_PASSWORD", passwordFromEnv: false },
+    });
   });
 });
 
@@ -216,6 +225,60 @@ describe("stackConfigFromEnv overrides", () => {
       value: "debug",
     },
     {
+      name: "ARCHIVER=off runs no archiver",
+      env: { ARCHIVER: "off" },
+      expected: (c) => c.archiver,
+      value: undefined,
+    },
+    {
+      name: "archiver metrics port, archive age and cold retention",
+      env: { ARCHIVER_METRICS_PORT: "19465", ARCHIVE_AFTER: "36 hours", COLD_RETENTION: "5 years" },
+      expected: (c) => c.archiver,
+      value: { metricsPort: 19465, archiveAfter: "36 hours", coldRetention: "5 years" },
+    },
+    {
+      name: "COLD_RETENTION=off keeps cold data forever",
+      env: { COLD_RETENTION: "OFF" },
+      expected: (c) => c.archiver?.coldRetention,
+      value: undefined,
+    },
+    {
+      name: "GATEWAY=off runs no gateway, and generates no token",
+      env: { GATEWAY: "off" },
+      expected: (c) => c.gateway,
+      value: undefined,
+    },
+    {
+      name: "GATEWAY_TOKENS from the environment, comma-separated",
+      env: { GATEWAY_TOKENS: " alpha, beta ,," },
+      expected: (c) => c.gateway && [c.gateway.tokens, c.gateway.tokensFromEnv],
+      value: [["alpha", "beta"], true],
+    },
+    {
+      name: "gateway address and a relative GATEWAY_CACHE_DIR",
+      env: { GATEWAY_HTTP_HOST: "0.0.0.0", GATEWAY_HTTP_PORT: "18080", GATEWAY_CACHE_DIR: "cache" },
+      expected: (c) => c.gateway && [c.gateway.host, c.gateway.port, c.gateway.cacheDir],
+      value: ["0.0.0.0", 18080, "/repo/cache"],
+    },
+    {
+      name: "the gateway's Postgres wire login",
+      env: { GATEWAY_PG_PORT: "15434", GATEWAY_PG_USER: "grafana", GATEWAY_PG_PASSWORD: "pw" },
+      expected: (c) => c.gateway?.pgWire,
+      value: { port: 15434, user: "grafana", password: "pw", passwordFromEnv: true },
+    },
+    {
+      name: "an external S3 takes an optional read-only identity",
+      env: {
+        S3_ENDPOINT: "http://minio:9000",
+        S3_ACCESS_KEY_ID: "ak",
+        S3_SECRET_ACCESS_KEY: "sk",
+        S3_READONLY_ACCESS_KEY_ID: "ro",
+        S3_READONLY_SECRET_ACCESS_KEY: "rs",
+      },
+      expected: (c) => c.objectStore.kind === "s3" && c.objectStore.readOnlyCredentials,
+      value: { accessKeyId: "ro", secretAccessKey: "rs" },
+    },
+    {
       name: "HOT_CHUNK_INTERVAL reaches the migrator settings",
       env: { HOT_CHUNK_INTERVAL: "6 hours" },
       expected: (c) => c.hotStoreSettings.chunkInterval,
@@ -265,6 +328,29 @@ describe("stackConfigFromEnv rejects bad configuration, naming the variable", ()
     { env: { STACK_METRICS_PORT: "on" }, variable: "STACK_METRICS_PORT", message: /integer/ },
     { env: { COLLECTOR: "maybe" }, variable: "COLLECTOR", message: /one of on, off/ },
     { env: { NETFLOW_PORT: "abc" }, variable: "NETFLOW_PORT", message: /not a number/ },
+    { env: { ARCHIVER: "yes" }, variable: "ARCHIVER", message: /one of on, off/ },
+    { env: { ARCHIVE_AFTER: "weekly" }, variable: "ARCHIVE_AFTER", message: /not an interval like "7 days"/ },
+    { env: { COLD_RETENTION: "forever" }, variable: "COLD_RETENTION", message: /"90 days" or "5 years"/ },
+    { env: { COLD_RETENTION: "12 hours" }, variable: "COLD_RETENTION", message: /not like/ },
+    { env: { ARCHIVER_METRICS_PORT: "metrics" }, variable: "ARCHIVER_METRICS_PORT", message: /integer/ },
+    { env: { GATEWAY: "0" }, variable: "GATEWAY", message: /one of on, off/ },
+    { env: { GATEWAY_HTTP_PORT: "99999" }, variable: "GATEWAY_HTTP_PORT", message: /integer from 1 to 65535/ },
+    { env: { GATEWAY_HTTP_HOST: "localhost" }, variable: "GATEWAY_HTTP_HOST", message: /not an IP address/ },
+    { env: { GATEWAY_TOKENS: "change-me" }, variable: "GATEWAY_TOKENS", message: /placeholder/ },
+    { env: { GATEWAY_PG_PORT: "pg" }, variable: "GATEWAY_PG_PORT", message: /integer/ },
+    { env: { GATEWAY_TLS_CERT: "/etc/cert.pem" }, variable: "GATEWAY_TLS_CERT", message: /not supported/ },
+    { env: { GATEWAY_PG_PASSWORD: "changeme" }, variable: "GATEWAY_PG_PASSWORD", message: /placeholder/ },
+    { env: { GATEWAY_TOKENS: " , " }, variable: "GATEWAY_TOKENS", message: /no token/ },
+    {
+      env: {
+        S3_ENDPOINT: "http://m:9000",
+        S3_ACCESS_KEY_ID: "a",
+        S3_SECRET_ACCESS_KEY: "b",
+        S3_READONLY_ACCESS_KEY_ID: "r",
+      },
+      variable: "S3_READONLY_SECRET_ACCESS_KEY",
+      message: /required with the other/,
+    },
   ];
   for (const { env, variable, message } of cases) {
     it(`${JSON.stringify(env)} → ${variable}`, () => {

@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { isAbsolute, join, resolve } from "node:path";
 import { type CollectorConfig, CollectorError, collectorConfigFromEnv } from "@netflow/pmacct";
 import { type HotStoreConfig, HotStoreError, hotStoreConfigFromEnv } from "@netflow/timescale";
@@ -63,7 +64,15 @@ export const SEAWEEDFS_DEFAULT_PORTS: Record<SeaweedComponent, number> = {
 };
 
 export type ObjectStoreTarget =
-  | { kind: "s3"; endpoint: string; region: string; bucket: string; credentials: S3Credentials }
+  | {
+      kind: "s3";
+      endpoint: string;
+      region: string;
+      bucket: string;
+      credentials: S3Credentials;
+      /** Env S3_READONLY_ACCESS_KEY_ID / S3_READONLY_SECRET_ACCESS_KEY, optional: the gateway's identity when set. */
+      readOnlyCredentials?: S3Credentials;
+    }
   | {
       kind: "seaweedfs";
       /** `<data dir>/seaweedfs`. */
@@ -78,6 +87,45 @@ export type ObjectStoreTarget =
       readOnlyCredentials: S3Credentials;
     }
   | { kind: "file"; path: string };
+
+/**
+ * The archiver worker (`archiver/src/cli.ts worker`). Its other settings
+ * (ARCHIVE_*, MAINTAIN_EVERY_S, SNAPSHOT_*, COMPACT_*, ...) reach it through
+ * the environment unchanged; see archiver/src/config.ts.
+ */
+export interface ArchiverTarget {
+  /** Its GET /metrics on 127.0.0.1, also the readiness probe. Env ARCHIVER_METRICS_PORT. Default 9465. */
+  metricsPort: number;
+  /** Archive chunks whose range ended longer ago than this. Env ARCHIVE_AFTER. Default `7 days`. */
+  archiveAfter: string;
+  /** Delete cold partitions older than this (`90 days`, `5 years`). Env COLD_RETENTION. Default: keep forever. */
+  coldRetention: string | undefined;
+}
+
+/** The query gateway (`query-gateway/src/main.ts`). Its other GATEWAY_* settings reach it unchanged. */
+export interface GatewayTarget {
+  /** Address of the HTTP API and of the Postgres wire server. Env GATEWAY_HTTP_HOST. Default 127.0.0.1. */
+  host: string;
+  /** Env GATEWAY_HTTP_PORT. Default 8080. */
+  port: number;
+  /** Accepted bearer tokens. Env GATEWAY_TOKENS (comma-separated), else one generated. */
+  tokens: string[];
+  /** Whether the tokens came from the environment (else from the secrets file). */
+  tokensFromEnv: boolean;
+  /** Local copies of cold data files and DuckDB spill. Env GATEWAY_CACHE_DIR. Default `<data dir>/gateway-cache`. */
+  cacheDir: string;
+  /** Its Postgres wire server (psql, Grafana), on the same address as the HTTP API. */
+  pgWire: {
+    /** Env GATEWAY_PG_PORT. Default 5434. */
+    port: number;
+    /** The one login it accepts. Env GATEWAY_PG_USER. Default `netflow`. */
+    user: string;
+    /** Env GATEWAY_PG_PASSWORD, else generated. */
+    password: string;
+    /** Whether the password came from the environment (else from the secrets file). */
+    passwordFromEnv: boolean;
+  };
+}
 
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -103,6 +151,10 @@ export interface StackConfig {
   collector: CollectorConfig | undefined;
   /** Port of GET /metrics on 127.0.0.1 (Prometheus). Env STACK_METRICS_PORT, `off` for none. Default 9464. */
   metricsPort: number | undefined;
+  /** The archiver worker; undefined with ARCHIVER=off. */
+  archiver: ArchiverTarget | undefined;
+  /** The query gateway; undefined with GATEWAY=off. */
+  gateway: GatewayTarget | undefined;
 }
 
 /** URL of the hot store's superuser (or PG_URL's user): migrations and psql. */
@@ -220,6 +272,64 @@ export function stackConfigFromEnv(env: Env, options: { repoRoot: string; secret
     objectStore: objectStoreFromEnv(env, repoRoot, dataDir, secret),
     collector,
     metricsPort,
+    archiver: archiverFromEnv(env),
+    gateway: gatewayFromEnv(env, repoRoot, dataDir, secret),
+  };
+}
+
+/** What the archiver accepts for ARCHIVE_AFTER (archiver/src/config.ts), checked here so a typo fails before any start. */
+const INTERVAL = /^\d+\s*(second|minute|hour|day|week|month|year)s?$/i;
+/** What it accepts for COLD_RETENTION (archiver/src/maintenance/config.ts). */
+const RETENTION = /^\d+\s*(day|week|month|year)s?$/i;
+
+function archiverFromEnv(env: Env): ArchiverTarget | undefined {
+  if (oneOf(env, "ARCHIVER", ["on", "off"], "on") === "off") return undefined;
+  const archiveAfter = nonEmpty(env, "ARCHIVE_AFTER") ?? "7 days";
+  if (!INTERVAL.test(archiveAfter))
+    throw configError("ARCHIVE_AFTER", `"${archiveAfter}" is not an interval like "7 days"`);
+  const retention = nonEmpty(env, "COLD_RETENTION");
+  const coldRetention = retention === undefined || retention.toLowerCase() === "off" ? undefined : retention;
+  if (coldRetention !== undefined && !RETENTION.test(coldRetention)) {
+    throw configError("COLD_RETENTION", `"${coldRetention}" is not like "90 days" or "5 years" (or off)`);
+  }
+  return { metricsPort: port(env, "ARCHIVER_METRICS_PORT", 9465), archiveAfter, coldRetention };
+}
+
+function gatewayFromEnv(
+  env: Env,
+  repoRoot: string,
+  dataDir: string,
+  secret: (name: string) => string,
+): GatewayTarget | undefined {
+  if (oneOf(env, "GATEWAY", ["on", "off"], "on") === "off") return undefined;
+  for (const name of ["GATEWAY_TLS_CERT", "GATEWAY_TLS_KEY"]) {
+    // The launcher probes and prints plain http:// URLs; TLS is for the compose stack.
+    if (nonEmpty(env, name) !== undefined) {
+      throw configError(
+        name,
+        "is not supported by the local launcher (it serves the gateway over plain HTTP); unset it",
+      );
+    }
+  }
+  const host = nonEmpty(env, "GATEWAY_HTTP_HOST") ?? "127.0.0.1";
+  if (isIP(host) === 0) throw configError("GATEWAY_HTTP_HOST", `"${host}" is not an IP address`);
+  const tokens = secret("GATEWAY_TOKENS")
+    .split(",")
+    .map((token) => token.trim())
+    .filter((token) => token !== "");
+  if (tokens.length === 0) throw configError("GATEWAY_TOKENS", "has no token (comma-separated list)");
+  return {
+    host,
+    port: port(env, "GATEWAY_HTTP_PORT", 8080),
+    tokens,
+    tokensFromEnv: nonEmpty(env, "GATEWAY_TOKENS") !== undefined,
+    cacheDir: pathFrom(env, "GATEWAY_CACHE_DIR", repoRoot) ?? join(dataDir, "gateway-cache"),
+    pgWire: {
+      port: port(env, "GATEWAY_PG_PORT", 5434),
+      user: nonEmpty(env, "GATEWAY_PG_USER") ?? "netflow",
+      password: secret("GATEWAY_PG_PASSWORD"),
+      passwordFromEnv: nonEmpty(env, "GATEWAY_PG_PASSWORD") !== undefined,
+    },
   };
 }
 
@@ -245,13 +355,27 @@ function objectStoreFromEnv(
     const secretAccessKey = nonEmpty(env, "S3_SECRET_ACCESS_KEY");
     if (accessKeyId === undefined) throw configError("S3_ACCESS_KEY_ID", "is required when S3_ENDPOINT is set");
     if (secretAccessKey === undefined) throw configError("S3_SECRET_ACCESS_KEY", "is required when S3_ENDPOINT is set");
-    return {
+    const target: ObjectStoreTarget = {
       kind: "s3",
       endpoint,
       region,
       bucket,
       credentials: { accessKeyId, secretAccessKey: secret("S3_SECRET_ACCESS_KEY") },
     };
+    // Optional here: an external S3's identities are the user's to create.
+    const readOnlyId = nonEmpty(env, "S3_READONLY_ACCESS_KEY_ID");
+    const readOnlySecret = nonEmpty(env, "S3_READONLY_SECRET_ACCESS_KEY");
+    if ((readOnlyId === undefined) !== (readOnlySecret === undefined)) {
+      const missing = readOnlyId === undefined ? "S3_READONLY_ACCESS_KEY_ID" : "S3_READONLY_SECRET_ACCESS_KEY";
+      throw configError(missing, "is required with the other S3_READONLY_* variable");
+    }
+    if (readOnlyId !== undefined && readOnlySecret !== undefined) {
+      target.readOnlyCredentials = {
+        accessKeyId: readOnlyId,
+        secretAccessKey: secret("S3_READONLY_SECRET_ACCESS_KEY"),
+      };
+    }
+    return target;
   }
   const ports = {} as SeaweedPorts;
   for (const component of SEAWEEDFS_COMPONENTS) {

@@ -1,4 +1,6 @@
 export {
+  type ArchiverTarget,
+  type GatewayTarget,
   LOG_LEVELS,
   type HotStoreTarget,
   type ObjectStoreTarget,

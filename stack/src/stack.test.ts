@@ -45,7 +45,13 @@ function childPids(handle: StackHandle): number[] {
 }
 
 beforeAll(async () => {
-  env = await testStackEnv(dataDir, { STACK_STOP_TIMEOUT_S: "15", LOG_LEVEL: process.env.STACK_TEST_LOG ?? "warn" });
+  // The archiver and the gateway have their own test (stack-services.test.ts).
+  env = await testStackEnv(dataDir, {
+    STACK_STOP_TIMEOUT_S: "15",
+    LOG_LEVEL: process.env.STACK_TEST_LOG ?? "warn",
+    ARCHIVER: "off",
+    GATEWAY: "off",
+  });
   stack = await startStack({ env, logger: log });
 });
 
@@ -156,6 +162,8 @@ describe("local stack", () => {
       S3_BUCKET: "external-bucket",
       COLLECTOR: "off",
       STACK_METRICS_PORT: "off",
+      ARCHIVER: "off",
+      GATEWAY: "off",
     };
     try {
       const second = await startStack({ env: external, logger: log });

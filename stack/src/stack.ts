@@ -9,13 +9,16 @@ import type { SupervisedProcess } from "./process.ts";
 import { MetricsEndpoint } from "./metrics.ts";
 import { SecretsFile } from "./secrets.ts";
 import type { EndpointLine, Service, ServiceContext } from "./service.ts";
+import { ArchiverWorker } from "./services/archiver.ts";
 import { Bucket } from "./services/bucket.ts";
 import { FlowCollector } from "./services/collector.ts";
 import { FileWarehouse } from "./services/file-warehouse.ts";
+import { QueryGateway } from "./services/gateway.ts";
 import { Migrations } from "./services/migrations.ts";
 import { ExternalRedis, LocalRedis } from "./services/redis.ts";
 import { LocalSeaweedFs } from "./services/seaweedfs.ts";
 import { EmbeddedTimescale, ExternalTimescale } from "./services/timescale.ts";
+import type { S3Access } from "./services/warehouse-env.ts";
 import { Supervisor } from "./supervisor.ts";
 
 /** The repository root (this file is stack/src/stack.ts). */
@@ -48,7 +51,7 @@ export type ObjectStoreEndpoint =
       region: string;
       bucket: string;
       credentials: S3Credentials;
-      /** The local SeaweedFS's read-only identity; absent for an external S3. */
+      /** The read-only identity: the local SeaweedFS's, or S3_READONLY_* of an external S3 when set. */
       readOnlyCredentials?: S3Credentials;
     }
   | { kind: "file"; path: string };
@@ -62,6 +65,10 @@ export interface StackEndpoints {
   warehouse: string;
   /** UDP ports flows are sent to; absent with COLLECTOR=off. */
   collector?: { host: string; netflowPort: number; sflowPort: number | null };
+  /** The archiver worker's Prometheus endpoint; absent with ARCHIVER=off. */
+  archiver?: { metricsUrl: string };
+  /** The query gateway's HTTP API with its bearer tokens, and its Postgres wire login; absent with GATEWAY=off. */
+  gateway?: { url: string; tokens: string[]; pgUrl: string };
 }
 
 export interface StackHandle {
@@ -108,7 +115,8 @@ export interface BuiltStack {
 /**
  * The services of the configured stack in start order, built without I/O:
  * hot store, migrations, Redis, object store (SeaweedFS, then the bucket; or a
- * file warehouse). Later components go here, after what they depend on.
+ * file warehouse), archiver, gateway, collector, metrics. Later components go
+ * here, after what they depend on.
  */
 export function buildStack(
   config: StackConfig,
@@ -153,6 +161,7 @@ export function buildStack(
       region: store.region,
       bucket: store.bucket,
       credentials: store.credentials,
+      ...(store.readOnlyCredentials === undefined ? {} : { readOnlyCredentials: store.readOnlyCredentials }),
     };
   } else {
     const weed = new LocalSeaweedFs(store, binaries.weed ?? "weed", context, log);
@@ -168,7 +177,70 @@ export function buildStack(
     };
   }
 
-  // The collector last: it writes into the migrated hypertable.
+  const roleUrl = (role: string, password: string): string => {
+    const url = new URL(hot.url);
+    url.username = role;
+    url.password = encodeURIComponent(password);
+    return url.toString();
+  };
+  const postgres: PostgresEndpoint = {
+    url: hot.url,
+    roleUrls: {
+      collector: roleUrl("netflow_collector", config.rolePasswords.collector),
+      reader: roleUrl("netflow_reader", config.rolePasswords.reader),
+      archiver: roleUrl("netflow_archiver", config.rolePasswords.archiver),
+    },
+  };
+  const warehouse = objectStore.kind === "file" ? `file://${objectStore.path}` : `s3://${objectStore.bucket}`;
+  const s3 = (readOnly: boolean): S3Access | undefined =>
+    objectStore.kind === "file"
+      ? undefined
+      : {
+          endpoint: objectStore.endpoint,
+          region: objectStore.region,
+          credentials: (readOnly ? objectStore.readOnlyCredentials : undefined) ?? objectStore.credentials,
+        };
+
+  // The archiver and the gateway need the migrated hot store (and its catalog
+  // tables), the bucket, and for the archiver Redis.
+  let archiver: ArchiverWorker | undefined;
+  if (config.archiver !== undefined) {
+    archiver = new ArchiverWorker(
+      config.archiver,
+      {
+        pgUrl: postgres.roleUrls.archiver,
+        redisUrl: redis.url,
+        warehouse,
+        s3: s3(false),
+        compressAfter: config.hotStoreSettings.compressAfter,
+      },
+      context,
+      log,
+    );
+    processes.set(archiver.name, archiver.process);
+    services.push(archiver);
+  }
+  let gateway: QueryGateway | undefined;
+  if (config.gateway !== undefined) {
+    // It only reads the warehouse: the read-only identity where there is one.
+    const readOnly = objectStore.kind === "file" ? undefined : objectStore.readOnlyCredentials;
+    gateway = new QueryGateway(
+      config.gateway,
+      {
+        pgUrl: postgres.roleUrls.reader,
+        warehouse,
+        s3: s3(true),
+        vendedS3: readOnly,
+        secretsFile: displayPath(join(config.dataDir, "secrets.env")),
+      },
+      context,
+      log,
+    );
+    processes.set(gateway.name, gateway.process);
+    services.push(gateway);
+  }
+
+  // The collector after them: it writes into the migrated hypertable.
   if (config.collector !== undefined) {
     // Debian installs the daemons in /usr/sbin, which a normal user's PATH lacks.
     const { nfacctdPath, sfacctdPath } = config.collector;
@@ -181,25 +253,15 @@ export function buildStack(
     services.push(new MetricsEndpoint(config.metricsPort, processes, sources));
   }
 
-  const roleUrl = (role: string, password: string): string => {
-    const url = new URL(hot.url);
-    url.username = role;
-    url.password = encodeURIComponent(password);
-    return url.toString();
-  };
   const endpoints: StackEndpoints = {
-    postgres: {
-      url: hot.url,
-      roleUrls: {
-        collector: roleUrl("netflow_collector", config.rolePasswords.collector),
-        reader: roleUrl("netflow_reader", config.rolePasswords.reader),
-        archiver: roleUrl("netflow_archiver", config.rolePasswords.archiver),
-      },
-    },
+    postgres,
     redis: { url: redis.url },
     objectStore,
-    warehouse: objectStore.kind === "file" ? `file://${objectStore.path}` : `s3://${objectStore.bucket}`,
+    warehouse,
   };
+  if (archiver !== undefined) endpoints.archiver = { metricsUrl: archiver.metricsUrl };
+  if (gateway !== undefined)
+    endpoints.gateway = { url: gateway.url, tokens: gateway.target.tokens, pgUrl: gateway.pgUrl };
   if (config.collector !== undefined) {
     const { listenIp, netflowPort, sflowPort } = config.collector;
     endpoints.collector = { host: listenIp, netflowPort, sflowPort };
@@ -213,9 +275,13 @@ export function psqlHint(config: StackConfig, secrets: SecretsFile): string {
   if (hot.kind === "external") return `psql "$PG_URL"`;
   const connect = `psql -h ${hot.host} -p ${hot.port} -U postgres postgres`;
   if (!secrets.isGenerated("EMBEDDED_PG_PASSWORD")) return `PGPASSWORD="$EMBEDDED_PG_PASSWORD" ${connect}`;
-  const rel = relative(process.cwd(), secrets.path);
-  const file = rel === "" || rel.startsWith("..") ? secrets.path : rel;
-  return `PGPASSWORD="$(sed -n 's/^EMBEDDED_PG_PASSWORD=//p' ${file})" ${connect}`;
+  return `PGPASSWORD="$(sed -n 's/^EMBEDDED_PG_PASSWORD=//p' ${displayPath(secrets.path)})" ${connect}`;
+}
+
+/** A path as short as it can be shown: relative to the working directory when below it. */
+function displayPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel === "" || rel.startsWith("..") ? path : rel;
 }
 
 /**

@@ -6,6 +6,8 @@ import { freeTcpPort, freeUdpPort } from "./ports.ts";
  * Environment for a whole local stack in `dataDir` on ports that were free a
  * moment ago, every listener on 127.0.0.1 (the collector too), for
  * `startStack({ env })` in integration and end-to-end tests. `overrides` win.
+ * The archiver worker runs too: a test that inserts flows older than
+ * ARCHIVE_AFTER (7 days) and counts them in the hot table sets ARCHIVER=off.
  */
 export async function testStackEnv(dataDir: string, overrides: Env = {}): Promise<Env> {
   const env: Record<string, string | undefined> = {
@@ -17,6 +19,9 @@ export async function testStackEnv(dataDir: string, overrides: Env = {}): Promis
     EMBEDDED_PG_PORT: String(await freeTcpPort()),
     REDIS_PORT: String(await freeTcpPort()),
     STACK_METRICS_PORT: String(await freeTcpPort()),
+    ARCHIVER_METRICS_PORT: String(await freeTcpPort()),
+    GATEWAY_HTTP_PORT: String(await freeTcpPort()),
+    GATEWAY_PG_PORT: String(await freeTcpPort()),
     NETFLOW_PORT: String(await freeUdpPort()),
     SFLOW_PORT: String(await freeUdpPort()),
   };

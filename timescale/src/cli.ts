@@ -13,7 +13,9 @@ import { migrate, redactUrl } from "./migrate.ts";
 async function main(argv: readonly string[]): Promise<number> {
   const [command] = argv;
   if (command !== "migrate") {
-    process.stderr.write("usage: cli.ts migrate   (settings from the environment: PG_URL, HOT_*, NETFLOW_*_PASSWORD)\n");
+    process.stderr.write(
+      "usage: cli.ts migrate   (settings from the environment: PG_URL, HOT_*, NETFLOW_*_PASSWORD)\n",
+    );
     return 2;
   }
   const url = process.env.PG_URL ?? "";

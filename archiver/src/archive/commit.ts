@@ -22,6 +22,7 @@ import {
   readMetadata,
   type TableContext,
   type TableIdentifier,
+  writeCommitMarker,
 } from "@netflow/iceberg";
 import type pg from "pg";
 import { ArchiverError } from "../errors.ts";
@@ -29,7 +30,6 @@ import { fault } from "../faults.ts";
 import type { Checksum } from "../hash/row-hash.ts";
 import { type ChunkFingerprint, chunkFingerprint, fingerprintEquals } from "../hot/chunks.ts";
 import { FLOWS_TABLE, pgQuery, sqlCatalog } from "../warehouse/warehouse.ts";
-import { writeCommitMarker } from "./marker.ts";
 
 class StagedCommit extends Error {
   constructor(

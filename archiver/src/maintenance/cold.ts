@@ -47,29 +47,15 @@ export async function expireOldSnapshots(
 }
 
 /**
- * Orphan removal. The library's removeOrphanFiles (and expireSnapshots) count
- * a data file as referenced when any kept manifest mentions it, even as a
- * DELETED entry, so files removed by compaction or retention would stay in
- * the store forever. A second pass therefore deletes data files that are live
- * in no kept snapshot, with the same safety age (files of jobs in flight are
- * younger than it).
+ * Orphan removal: files under the table location that no kept snapshot needs
+ * and that are older than the safety age (files of jobs in flight are younger).
  */
 export async function removeOrphans(
   ctx: TableContext,
   minAgeMs: number,
   nowMs: number = Date.now(),
 ): Promise<string[]> {
-  const olderThanMs = nowMs - minAgeMs;
-  const removed = await removeOrphanFiles(ctx, FLOWS_TABLE, { olderThanMs });
-  const t = await loadTable(ctx, FLOWS_TABLE);
-  const live = new Set<string>();
-  for (const s of t.metadata.snapshots)
-    for (const e of await liveEntries(ctx.store, t.metadata, s)) live.add(e.dataFile.filePath);
-  const dead = (await ctx.store.list(`${t.metadata.location}/data/`)).filter(
-    (o) => !live.has(o.location) && o.lastModifiedMs < olderThanMs,
-  );
-  for (const o of dead) await ctx.store.delete(o.location);
-  return [...removed, ...dead.map((o) => o.location)];
+  return await removeOrphanFiles(ctx, FLOWS_TABLE, { olderThanMs: nowMs - minAgeMs });
 }
 
 export interface MaintenanceReport {

@@ -10,6 +10,7 @@ import { backfill } from "@netflow/generator";
 import { createTable, flowPartitionSpec, flowSortOrder, flowTableSchema, loadTable } from "@netflow/iceberg";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "../../../iceberg/src/testing/free-port.ts";
 import { Archiver } from "../archiver.ts";
 import { archiveLog, listHotChunks, systemIdentifier } from "../hot/chunks.ts";
 import { addChecksum, coldChecksumDuckdb, hotChecksum } from "../testing/checksums.ts";
@@ -64,6 +65,7 @@ describe("scheduler + worker", () => {
       location: `${tableLocation(env.config.warehouse)}-bad`,
     });
 
+    const metricsPort = await freePort();
     archiver = new Archiver(
       {
         ...env.config,
@@ -74,8 +76,9 @@ describe("scheduler + worker", () => {
         backoffMs: 100,
         jobAttempts: 5,
         lockMs: 4000,
+        metricsPort,
       },
-      pino({ level: "warn" }),
+      pino({ level: process.env.LOG_LEVEL ?? "silent" }),
     );
     await archiver.start();
     const sysId = await systemIdentifier(env.pool);
@@ -107,9 +110,13 @@ describe("scheduler + worker", () => {
 
     const cold = await coldChecksumDuckdb(env.deps.ctx);
     expect(addChecksum(await hotChecksum(env.su), cold.checksum)).toEqual(before);
-    const metrics = archiver.metrics.render();
+    const res = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+    expect(res.headers.get("content-type")).toContain("text/plain");
+    const metrics = await res.text();
     expect(metrics).toMatch(new RegExp(`netflow_archiver_rows_archived_total ${cold.checksum.count}\\b`));
     expect(metrics).toMatch(/netflow_archiver_job_failures_total [1-9]/);
+    expect(metrics).toMatch(/netflow_archiver_hot_bytes [1-9]/);
+    expect(metrics).toMatch(/netflow_archiver_hot_size_warning 0/);
     // Later scans enqueue the same ids again: nothing more happens.
     await new Promise((r) => setTimeout(r, 1500));
     expect((await archiveLog(env.su)).length).toBe(eligible.length);

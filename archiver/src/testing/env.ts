@@ -50,6 +50,7 @@ export function testConfig(archiverUrl: string, warehouse: string, over: Partial
     commitAttempts: 5,
     queueName: "netflow-archive-test",
     hotSizeWarnBytes: 1024 ** 4,
+    metricsHost: "127.0.0.1",
     metricsPort: 0,
     maintenance: {
       coldRetentionDays: undefined,

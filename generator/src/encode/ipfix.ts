@@ -6,6 +6,7 @@ import {
   ipv4,
   ipv6,
   makeTemplate,
+  packByFit,
   u8,
   u16,
   u32,
@@ -98,28 +99,18 @@ export class IpfixEncoder implements Encoder {
   constructor(private readonly options: EncoderOptions) {}
 
   encode(flows: readonly Flow[], exportMs: number): Buffer[] {
-    const out: Buffer[] = [];
-    let start = 0;
-    while (start < flows.length) {
-      const withTemplates = this.messages % this.options.templateRefreshPackets === 0;
-      const base = HEADER_BYTES + (withTemplates ? templatesBytes() : 0);
-      let n4 = 0;
-      let n6 = 0;
-      let end = start;
-      while (end < flows.length) {
-        const v6 = isIpv6(flows[end]!.src_addr);
-        const next4 = n4 + (v6 ? 0 : 1);
-        const next6 = n6 + (v6 ? 1 : 0);
-        if (base + dataBytes(next4, next6) > MAX_DATAGRAM_BYTES) break;
-        n4 = next4;
-        n6 = next6;
-        end++;
-      }
-      if (end === start) throw new Error("an IPFIX record does not fit one message");
-      out.push(this.encodeOne(flows.slice(start, end), exportMs, withTemplates));
-      start = end;
-    }
-    return out;
+    const first = this.messages;
+    const refresh = this.options.templateRefreshPackets;
+    const withTemplates = (index: number): boolean => (first + index) % refresh === 0;
+    const parts = packByFit(
+      flows,
+      (index) => HEADER_BYTES + (withTemplates(index) ? templatesBytes() : 0),
+      dataBytes,
+      MAX_DATAGRAM_BYTES,
+      "an IPFIX",
+    );
+    // encodeOne advances the datagram counter by one, in step with the indexes above.
+    return parts.map((part) => this.encodeOne(part.flows, exportMs, withTemplates(part.index)));
   }
 
   private encodeOne(flows: readonly Flow[], exportMs: number, withTemplates: boolean): Buffer {

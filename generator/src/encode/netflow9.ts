@@ -8,7 +8,19 @@ import {
   type Protocol,
   uptimeMs,
 } from "./encoder.ts";
-import { ipv4, ipv6, makeTemplate, u8, u16, u32, u64, uptimeField, writeFieldSpecs, writeRecord } from "./template.ts";
+import {
+  ipv4,
+  ipv6,
+  makeTemplate,
+  packByFit,
+  u8,
+  u16,
+  u32,
+  u64,
+  uptimeField,
+  writeFieldSpecs,
+  writeRecord,
+} from "./template.ts";
 
 /** NetFlow v9 field types (Cisco, RFC 3954 section 8). */
 export const V9 = {
@@ -91,28 +103,18 @@ export class NetflowV9Encoder implements Encoder {
   constructor(private readonly options: EncoderOptions) {}
 
   encode(flows: readonly Flow[], exportMs: number): Buffer[] {
-    const out: Buffer[] = [];
-    let start = 0;
-    while (start < flows.length) {
-      const withTemplates = this.packetSequence % this.options.templateRefreshPackets === 0;
-      const size = HEADER_BYTES + (withTemplates ? templatesBytes() : 0);
-      let n4 = 0;
-      let n6 = 0;
-      let end = start;
-      while (end < flows.length) {
-        const v6 = isIpv6(flows[end]!.src_addr);
-        const next4 = n4 + (v6 ? 0 : 1);
-        const next6 = n6 + (v6 ? 1 : 0);
-        if (size + dataBytes(next4, next6) > MAX_DATAGRAM_BYTES) break;
-        n4 = next4;
-        n6 = next6;
-        end++;
-      }
-      if (end === start) throw new Error("a NetFlow v9 record does not fit one datagram");
-      out.push(this.encodeOne(flows.slice(start, end), exportMs, withTemplates));
-      start = end;
-    }
-    return out;
+    const first = this.packetSequence;
+    const refresh = this.options.templateRefreshPackets;
+    const withTemplates = (index: number): boolean => (first + index) % refresh === 0;
+    const parts = packByFit(
+      flows,
+      (index) => HEADER_BYTES + (withTemplates(index) ? templatesBytes() : 0),
+      dataBytes,
+      MAX_DATAGRAM_BYTES,
+      "a NetFlow v9",
+    );
+    // encodeOne advances the datagram counter by one, in step with the indexes above.
+    return parts.map((part) => this.encodeOne(part.flows, exportMs, withTemplates(part.index)));
   }
 
   private encodeOne(flows: readonly Flow[], exportMs: number, withTemplates: boolean): Buffer {

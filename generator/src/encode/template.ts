@@ -1,4 +1,5 @@
 import type { Flow } from "../flow.ts";
+import { isIpv6 } from "../flow.ts";
 import { ipv4Bytes, ipv6Bytes } from "../synth/address.ts";
 
 /** One field of a NetFlow v9 / IPFIX template: element id, length and how to write it. */
@@ -89,3 +90,36 @@ export const absoluteMsField = (id: number, which: "start" | "end"): TemplateFie
   length: 8,
   write: (buf, off, flow) => buf.writeBigUInt64BE(BigInt(which === "start" ? flow.ts : endMs(flow)), off),
 });
+
+/**
+ * Splits flows into template-based datagrams (v9 and IPFIX alike): each takes
+ * as many consecutive flows as fit under MAX_DATAGRAM_BYTES, counting the IPv4
+ * and IPv6 data sets separately because their records differ in size.
+ */
+export function packByFit(
+  flows: readonly Flow[],
+  fixedBytes: (datagramIndex: number) => number,
+  dataBytes: (n4: number, n6: number) => number,
+  maxBytes: number,
+  what: string,
+): Array<{ flows: readonly Flow[]; index: number }> {
+  const out: Array<{ flows: readonly Flow[]; index: number }> = [];
+  let start = 0;
+  for (let index = 0; start < flows.length; index++) {
+    const base = fixedBytes(index);
+    let n4 = 0;
+    let n6 = 0;
+    let end = start;
+    while (end < flows.length) {
+      const v6 = isIpv6(flows[end]!.src_addr);
+      if (base + dataBytes(n4 + (v6 ? 0 : 1), n6 + (v6 ? 1 : 0)) > maxBytes) break;
+      if (v6) n6++;
+      else n4++;
+      end++;
+    }
+    if (end === start) throw new Error(`${what} record does not fit one datagram`);
+    out.push({ flows: flows.slice(start, end), index });
+    start = end;
+  }
+  return out;
+}

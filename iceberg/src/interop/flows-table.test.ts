@@ -1,18 +1,17 @@
 // Our writer + catalog → PyIceberg and DuckDB read the same rows (flow-like schema on S3,
 // partitioned by day(ts), several snapshots, delete-by-partition, compaction, register).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pgQuery, SqlCatalog } from "../catalog/sql-catalog.ts";
 import { encodeAddress } from "../flows/ip.ts";
+import { currentSnapshot } from "../spec/metadata.ts";
 import { parseTransform } from "../spec/transforms.ts";
 import type { Schema } from "../spec/types.ts";
-import { createTable } from "../table/table.ts";
-import { deleteFiles, fastAppend, replaceFiles } from "../table/operations.ts";
 import { liveEntries } from "../table/entries.ts";
-import { loadTable } from "../table/table.ts";
-import { currentSnapshot } from "../spec/metadata.ts";
-import { writeDataFiles } from "../table/write.ts";
-import { registerFromMarkers } from "../table/register.ts";
 import { expireSnapshots, removeOrphanFiles } from "../table/maintenance.ts";
-import { SqlCatalog, pgQuery } from "../catalog/sql-catalog.ts";
+import { deleteFiles, fastAppend, replaceFiles } from "../table/operations.ts";
+import { registerFromMarkers } from "../table/register.ts";
+import { createTable, loadTable } from "../table/table.ts";
+import { writeDataFiles } from "../table/write.ts";
 import { normalizeRows, type Row, rowsToBatch, sortRows } from "../testing/rows.ts";
 import { CATALOG_NAME, duckdbRead, type Env, pyicebergRead, startEnv } from "./fixtures.ts";
 
@@ -154,6 +153,10 @@ describe("flow table written by us, read by PyIceberg and DuckDB", () => {
     const gone = r.deletedFiles.filter((f) => f.endsWith(".parquet"));
     expect(gone.length).toBeGreaterThan(0);
     for (const f of gone) expect(await env.store.head(f)).toBeUndefined();
+    // Files that compaction or retention removed (listed only as DELETED in kept manifests) are freed too.
+    const liveFiles = new Set(live.map((e) => e.dataFile.filePath));
+    const stored = (await env.store.list("s3://warehouse/netflow/flows/data/")).map((o) => o.location);
+    expect(stored.filter((f) => !liveFiles.has(f))).toEqual([]);
     const expected = normalizeRows(
       schema,
       all.filter(

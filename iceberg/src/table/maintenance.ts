@@ -5,7 +5,7 @@
  */
 import type { TableIdentifier } from "../catalog/catalog.ts";
 import type { ObjectStore } from "../io/object-store.ts";
-import { readManifest } from "../manifest/manifest.ts";
+import { EntryStatus, readManifest } from "../manifest/manifest.ts";
 import type { Snapshot, TableMetadata } from "../spec/metadata.ts";
 import { type CommitOptions, type CommittedTable, commitWithRetry } from "./commit.ts";
 import { boundFieldsFor, snapshotManifests } from "./entries.ts";
@@ -25,8 +25,18 @@ export interface ExpireResult {
   readonly deletedFiles: string[];
 }
 
-/** Every file a set of snapshots references: manifest lists, manifests, data files. */
-async function reachable(store: ObjectStore, m: TableMetadata, snaps: readonly Snapshot[]): Promise<Set<string>> {
+/**
+ * Every file a set of snapshots references: manifest lists, manifests, data files. A data file
+ * that a manifest lists only as DELETED is no longer part of that snapshot's table state, so it
+ * keeps the file alive only when `withDeleted` is set (to find everything an expired snapshot
+ * could have pointed at); otherwise files removed by compaction or retention could never be freed.
+ */
+async function reachable(
+  store: ObjectStore,
+  m: TableMetadata,
+  snaps: readonly Snapshot[],
+  withDeleted: boolean,
+): Promise<Set<string>> {
   const out = new Set<string>();
   const seenManifests = new Set<string>();
   for (const s of snaps) {
@@ -41,7 +51,7 @@ async function reachable(store: ObjectStore, m: TableMetadata, snaps: readonly S
         boundFieldsFor(m, mf.partitionSpecId),
         mf.partitionSpecId,
       ))
-        out.add(e.dataFile.filePath);
+        if (withDeleted || e.status !== EntryStatus.DELETED) out.add(e.dataFile.filePath);
     }
   }
   return out;
@@ -87,8 +97,8 @@ export async function expireSnapshots(ctx: TableContext, id: TableIdentifier, o:
   );
   if (expired.length === 0) return { table, expiredSnapshotIds: [], deletedFiles: [] };
   // Compute against the committed metadata: files still reachable from any kept snapshot stay.
-  const live = await reachable(ctx.store, table.metadata, table.metadata.snapshots);
-  const dead = await reachable(ctx.store, table.metadata, expired);
+  const live = await reachable(ctx.store, table.metadata, table.metadata.snapshots, false);
+  const dead = await reachable(ctx.store, table.metadata, expired, true);
   const deletedFiles = [...dead].filter((f) => !live.has(f));
   for (const f of deletedFiles) await ctx.store.delete(f);
   return { table, expiredSnapshotIds: expired.map((s) => s.snapshotId), deletedFiles };
@@ -105,7 +115,7 @@ export async function removeOrphanFiles(
 ): Promise<string[]> {
   const t = await loadTable(ctx, id);
   const m = t.metadata;
-  const referenced = await reachable(ctx.store, m, m.snapshots);
+  const referenced = await reachable(ctx.store, m, m.snapshots, false);
   referenced.add(t.metadataLocation);
   for (const e of m.metadataLog) referenced.add(e.metadataFile);
   const markers = markerPrefix(m.location);

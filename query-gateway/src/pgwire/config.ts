@@ -40,15 +40,14 @@ export function tlsFromEnv(env: NodeJS.ProcessEnv): PgWireConfig["tls"] {
   const certFile = env.GATEWAY_TLS_CERT ?? "";
   const keyFile = env.GATEWAY_TLS_KEY ?? "";
   if (certFile === "" && keyFile === "") return undefined;
-  if (certFile === "" || keyFile === "") throw new ConfigError("set both GATEWAY_TLS_CERT and GATEWAY_TLS_KEY, or neither");
+  if (certFile === "" || keyFile === "")
+    throw new ConfigError("set both GATEWAY_TLS_CERT and GATEWAY_TLS_KEY, or neither");
   return { certFile, keyFile };
 }
 
 export function pgWireConfigFromEnv(env: NodeJS.ProcessEnv): PgWireConfig {
   const port = env.GATEWAY_PG_PORT ? Number(env.GATEWAY_PG_PORT) : PG_WIRE_DEFAULTS.port;
-  const max = env.GATEWAY_PG_MAX_CONNECTIONS
-    ? Number(env.GATEWAY_PG_MAX_CONNECTIONS)
-    : PG_WIRE_DEFAULTS.maxConnections;
+  const max = env.GATEWAY_PG_MAX_CONNECTIONS ? Number(env.GATEWAY_PG_MAX_CONNECTIONS) : PG_WIRE_DEFAULTS.maxConnections;
   const tls = tlsFromEnv(env);
   return validatePgWireConfig({
     host: env.GATEWAY_PG_HOST ?? PG_WIRE_DEFAULTS.host,

@@ -34,6 +34,8 @@ import { type Executed, Session, type SessionBackend } from "./session.ts";
 interface Prepared {
   readonly sql: string;
   readonly paramTypes: readonly number[];
+  /** A result computed by Describe, handed to the next Bind (pgx describes before it binds). */
+  pending?: Executed;
 }
 
 interface Portal {
@@ -95,7 +97,7 @@ export class WireConnection {
     const type = r.type;
     if (type === "X") {
       this.close();
-      this.deps.end();
+      setImmediate(() => this.deps.end());
       return [];
     }
     if (type === "Q") return this.simpleQuery(session, r.cstring());
@@ -199,10 +201,15 @@ export class WireConnection {
           throw new WireError("26000", `prepared statement "${bind.statement}" does not exist`);
         }
         if (bind.paramFormats.some((f) => f !== 0) || bind.resultFormats.some((f) => f !== 0)) {
-          throw new WireError("0A000", "the query gateway speaks the text format only (no binary parameters or results)");
+          throw new WireError(
+            "0A000",
+            "the query gateway speaks the text format only (no binary parameters or results)",
+          );
         }
         const params = bind.params.map((p) => (p === null ? null : p.toString("utf8")));
-        this.portals.set(bind.portal, { sql: statement.sql, params });
+        const pending = params.length === 0 ? statement.pending : undefined;
+        statement.pending = undefined;
+        this.portals.set(bind.portal, { sql: statement.sql, params, ...(pending ? { result: pending } : {}) });
         return [bindComplete()];
       }
       case "D": {
@@ -213,8 +220,13 @@ export class WireConnection {
           if (statement === undefined) throw new WireError("26000", `prepared statement "${name}" does not exist`);
           const count = Math.max(statement.paramTypes.length, maxParam(statement.sql));
           const oids = Array.from({ length: count }, (_, i) => statement.paramTypes[i] || 25);
-          // Columns are known only by running the query, which needs its parameters.
-          return [parameterDescription(oids), noData()];
+          // Columns are known only by running the query. Without parameters (Grafana's macros are
+          // expanded to literals) it runs now and the next Bind takes the result; with parameters
+          // the columns stay unknown until the portal is described.
+          if (count > 0) return [parameterDescription(oids), noData()];
+          statement.pending = await session.execute(statement.sql, []);
+          const fields = statement.pending.fields;
+          return [parameterDescription([]), fields === null ? noData() : rowDescription(fields)];
         }
         const portal = this.portal(name);
         portal.result ??= await session.execute(portal.sql, portal.params);

@@ -41,7 +41,12 @@ export function errorFields(error: unknown): ErrorFields {
     ...(position === undefined ? {} : { position }),
   });
   if (error instanceof WireError) {
-    return { ...base, code: error.code, message: error.message, ...opt(error.extra.detail, error.extra.hint, error.extra.position) };
+    return {
+      ...base,
+      code: error.code,
+      message: error.message,
+      ...opt(error.extra.detail, error.extra.hint, error.extra.position),
+    };
   }
   if (error instanceof GatewayError) {
     return { ...base, code: error.code, message: error.message, ...opt(error.detail, undefined, error.position) };

@@ -31,7 +31,8 @@ export function isIntrospection(node: Node): boolean {
     const name = typeof payload.relname === "string" ? payload.relname.toLowerCase() : "";
     if (schema !== undefined) {
       if (!CATALOG_SCHEMAS.has(schema)) user = true;
-    } else if (!name.startsWith("pg_") && !ctes.has(name)) {
+    } else if (name === "flows" || (!name.startsWith("pg_") && !ctes.has(name))) {
+      // "flows" is the table even when a CTE reuses the name (WITH flows AS (SELECT … FROM flows)).
       user = true;
     }
   });

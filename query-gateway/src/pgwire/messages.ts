@@ -35,8 +35,7 @@ export const authenticationOk = (): Buffer => message("R", int32(0));
 export const authenticationSasl = (): Buffer => message("R", int32(10), cstring("SCRAM-SHA-256"), Buffer.from([0]));
 export const authenticationSaslContinue = (data: string): Buffer => message("R", int32(11), Buffer.from(data));
 export const authenticationSaslFinal = (data: string): Buffer => message("R", int32(12), Buffer.from(data));
-export const parameterStatus = (name: string, value: string): Buffer =>
-  message("S", cstring(name), cstring(value));
+export const parameterStatus = (name: string, value: string): Buffer => message("S", cstring(name), cstring(value));
 export const backendKeyData = (pid: number, secret: number): Buffer => message("K", int32(pid), int32(secret));
 export const readyForQuery = (status: TxStatus): Buffer => message("Z", Buffer.from(status));
 export const commandComplete = (tag: string): Buffer => message("C", cstring(tag));

@@ -42,7 +42,11 @@ const SETTINGS: Readonly<Record<string, { readonly fallback: string; readonly re
 };
 
 /** Names SHOW prints as the column header, as Postgres does. */
-const SHOW_NAMES: Readonly<Record<string, string>> = { timezone: "TimeZone", datestyle: "DateStyle", intervalstyle: "IntervalStyle" };
+const SHOW_NAMES: Readonly<Record<string, string>> = {
+  timezone: "TimeZone",
+  datestyle: "DateStyle",
+  intervalstyle: "IntervalStyle",
+};
 
 /** Fixed server facts reported at startup. */
 export const SERVER_PARAMETERS: readonly (readonly [string, string])[] = [
@@ -55,7 +59,14 @@ export const SERVER_PARAMETERS: readonly (readonly [string, string])[] = [
   ["in_hot_standby", "off"],
 ];
 
-const TIMEOUT_UNITS_MS: Readonly<Record<string, number>> = { us: 0.001, ms: 1, s: 1000, min: 60_000, h: 3_600_000, d: 86_400_000 };
+const TIMEOUT_UNITS_MS: Readonly<Record<string, number>> = {
+  us: 0.001,
+  ms: 1,
+  s: 1000,
+  min: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
 
 export function timeoutMs(value: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(value);
@@ -82,7 +93,8 @@ export class Session {
       if (SETTINGS[key] === undefined) continue;
       try {
         const checked = checkStatement(`SET ${key} = '${value.replaceAll("'", "''")}'`, this.backend.lockdown);
-        if (checked.kind === "set" && checked.name !== null && checked.value !== null) this.settings.set(key, checked.value);
+        if (checked.kind === "set" && checked.name !== null && checked.value !== null)
+          this.settings.set(key, checked.value);
       } catch {
         // A client_encoding the gateway does not speak, an unknown zone: keep the default.
       }
@@ -131,7 +143,10 @@ export class Session {
 
   private async run(sql: string, params: readonly (string | null)[]): Promise<Executed> {
     const checked = checkStatement(sql, this.backend.lockdown);
-    if (this.status === "E" && !(checked.kind === "transaction" && checked.action !== "savepoint" && checked.action !== "release")) {
+    if (
+      this.status === "E" &&
+      !(checked.kind === "transaction" && checked.action !== "savepoint" && checked.action !== "release")
+    ) {
       throw new WireError("25P02", "current transaction is aborted, commands ignored until end of transaction block");
     }
     switch (checked.kind) {
@@ -162,10 +177,12 @@ export class Session {
       case "rollback":
         return done("ROLLBACK", "I");
       case "rollback_to":
-        if (this.status === "I") throw new WireError("25P01", "ROLLBACK TO SAVEPOINT can only be used in transaction blocks");
+        if (this.status === "I")
+          throw new WireError("25P01", "ROLLBACK TO SAVEPOINT can only be used in transaction blocks");
         return done("ROLLBACK", "T");
       default:
-        if (this.status === "I") throw new WireError("25P01", `${action.toUpperCase()} can only be used in transaction blocks`);
+        if (this.status === "I")
+          throw new WireError("25P01", `${action.toUpperCase()} can only be used in transaction blocks`);
         return done(action === "savepoint" ? "SAVEPOINT" : "RELEASE", this.status);
     }
   }
@@ -245,7 +262,9 @@ export class Session {
     const ms = timeoutMs(this.get("statement_timeout"));
     return new Promise<T>((resolve, reject) => {
       const timer =
-        ms > 0 ? setTimeout(() => reject(new WireError("57014", "canceling statement due to statement timeout")), ms) : undefined;
+        ms > 0
+          ? setTimeout(() => reject(new WireError("57014", "canceling statement due to statement timeout")), ms)
+          : undefined;
       this.cancelCurrent = reject;
       work.then(resolve, reject).finally(() => {
         clearTimeout(timer);
