@@ -3,6 +3,7 @@ import { isAbsolute, join, resolve } from "node:path";
 import { type CollectorConfig, CollectorError, collectorConfigFromEnv } from "@netflow/pmacct";
 import { type HotStoreConfig, HotStoreError, hotStoreConfigFromEnv } from "@netflow/timescale";
 import type { Env } from "./env.ts";
+import { configError, integer, nonEmpty, oneOf, pathFrom, port, url } from "./env-values.ts";
 import { StackError } from "./errors.ts";
 import type { SecretSource } from "./secrets.ts";
 
@@ -165,9 +166,6 @@ export function superuserUrl(hotStore: HotStoreTarget): string {
 
 /** Values copied from `.env_example` that must be replaced, never used as passwords. */
 const PLACEHOLDERS = new Set(["change-me", "changeme"]);
-
-const configError = (variable: string, message: string): StackError =>
-  new StackError("config", `${variable}: ${message}`, { variable });
 
 /** Env NETFLOW_DATA_DIR resolved against the repository root. Default `<repo>/.data`. */
 export function dataDirFromEnv(env: Env, repoRoot: string): string {
@@ -400,58 +398,6 @@ function objectStoreFromEnv(
       secretAccessKey: secret("S3_READONLY_SECRET_ACCESS_KEY"),
     },
   };
-}
-
-function nonEmpty(env: Env, name: string): string | undefined {
-  const value = env[name]?.trim();
-  return value === undefined || value === "" ? undefined : value;
-}
-
-function url(env: Env, name: string, protocols: readonly string[]): string | undefined {
-  const raw = nonEmpty(env, name);
-  if (raw === undefined) return undefined;
-  let parsed: URL;
-  try {
-    parsed = new URL(raw);
-  } catch {
-    throw configError(name, `is not a valid URL (expected ${protocols.map((p) => `${p}//…`).join(" or ")})`);
-  }
-  if (!protocols.includes(parsed.protocol)) {
-    throw configError(
-      name,
-      `has scheme "${parsed.protocol.replace(/:$/, "")}", expected ${protocols.map((p) => p.replace(/:$/, "")).join(" or ")}`,
-    );
-  }
-  if (parsed.protocol !== "file:" && parsed.hostname === "") throw configError(name, "has no host");
-  return raw;
-}
-
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = nonEmpty(env, name);
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < min || value > max) {
-    throw configError(name, `must be an integer from ${min} to ${max}, got "${raw}"`);
-  }
-  return value;
-}
-
-function port(env: Env, name: string, fallback: number): number {
-  return integer(env, name, fallback, 1, 65535);
-}
-
-function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
-  const raw = nonEmpty(env, name);
-  if (raw === undefined) return fallback;
-  const match = allowed.find((value) => value === raw.toLowerCase());
-  if (match === undefined) throw configError(name, `must be one of ${allowed.join(", ")}, got "${raw}"`);
-  return match;
-}
-
-function pathFrom(env: Env, name: string, repoRoot: string): string | undefined {
-  const raw = nonEmpty(env, name);
-  if (raw === undefined) return undefined;
-  return isAbsolute(raw) ? raw : resolve(repoRoot, raw);
 }
 
 /** S3 bucket naming rules (3-63 lowercase letters, digits, dots, hyphens). Env S3_BUCKET. Default `netflow`. */

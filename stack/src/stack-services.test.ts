@@ -78,35 +78,35 @@ function groupMembers(groups: ReadonlySet<number>): number[] {
   return members;
 }
 
-beforeAll(async () => {
-  env = await testStackEnv(dataDir, {
-    STACK_STOP_TIMEOUT_S: "15",
-    LOG_LEVEL: process.env.STACK_TEST_LOG ?? "warn",
-    // Scan for chunks to archive every 2 s instead of every 5 minutes.
-    ARCHIVE_SCHEDULE_EVERY_S: "2",
-    ARCHIVE_BACKOFF_S: "1",
-  });
-  stack = await startStack({ env, logger: log });
-  const { postgres } = stack.endpoints;
-  await query(
-    postgres.url,
-    `insert into flows (ts, exporter, packets, bytes)
-     select now() - make_interval(secs => g), '192.0.2.1', g, g * 100 from generate_series(1, ${RECENT_ROWS}) g`,
-  );
-  await query(
-    postgres.url,
-    `insert into flows (ts, exporter, packets, bytes)
-     select now() - interval '${OLD_AGE}' - make_interval(secs => g), '192.0.2.2', g, g * 10
-       from generate_series(1, ${OLD_ROWS}) g`,
-  );
-}, 180_000);
-
-afterAll(async () => {
-  await stack?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
-}, 60_000);
-
 describe("archiver and query gateway in the local stack", () => {
+  beforeAll(async () => {
+    env = await testStackEnv(dataDir, {
+      STACK_STOP_TIMEOUT_S: "15",
+      LOG_LEVEL: process.env.STACK_TEST_LOG ?? "warn",
+      // Scan for chunks to archive every 2 s instead of every 5 minutes.
+      ARCHIVE_SCHEDULE_EVERY_S: "2",
+      ARCHIVE_BACKOFF_S: "1",
+    });
+    stack = await startStack({ env, logger: log });
+    const { postgres } = stack.endpoints;
+    await query(
+      postgres.url,
+      `insert into flows (ts, exporter, packets, bytes)
+       select now() - make_interval(secs => g), '192.0.2.1', g, g * 100 from generate_series(1, ${RECENT_ROWS}) g`,
+    );
+    await query(
+      postgres.url,
+      `insert into flows (ts, exporter, packets, bytes)
+       select now() - interval '${OLD_AGE}' - make_interval(secs => g), '192.0.2.2', g, g * 10
+         from generate_series(1, ${OLD_ROWS}) g`,
+    );
+  }, 180_000);
+
+  afterAll(async () => {
+    await stack?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }, 60_000);
+
   it("serves the gateway's /healthz without a token and refuses queries without one", async () => {
     const { url, tokens } = stack!.endpoints.gateway!;
     expect(url).toBe(`http://127.0.0.1:${env.GATEWAY_HTTP_PORT}`);

@@ -1,4 +1,11 @@
-import { CreateBucketCommand, HeadBucketCommand, S3Client, S3ServiceException } from "@aws-sdk/client-s3";
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+} from "@aws-sdk/client-s3";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
 import type { S3Credentials } from "../config.ts";
@@ -68,9 +75,11 @@ export class Bucket implements Service {
     try {
       while (Date.now() < deadline) {
         try {
-          if (await this.#exists(client)) return;
-          await client.send(new CreateBucketCommand({ Bucket: this.target.bucket }));
-          this.#log.info({ bucket: this.target.bucket }, "bucket created");
+          if (!(await this.#exists(client))) {
+            await client.send(new CreateBucketCommand({ Bucket: this.target.bucket }));
+            this.#log.info({ bucket: this.target.bucket }, "bucket created");
+          }
+          if (this.target.variable === undefined) await this.#roundTrip(client);
           return;
         } catch (error) {
           lastError = error;
@@ -90,6 +99,21 @@ export class Bucket implements Service {
       `${where}: cannot use bucket "${this.target.bucket}" at ${this.target.endpoint}: ${describe(lastError)}`,
       { variable: this.target.variable, retryable: code === undefined, cause: lastError },
     );
+  }
+
+  /**
+   * Writes and reads back a marker object. A just-restarted SeaweedFS answers
+   * bucket requests before its volume server has registered, and then fails
+   * object reads with HTTP 500 for a moment; the services after this one
+   * (archiver, gateway) read objects at once. Only for the local store: an
+   * external bucket is the user's.
+   */
+  async #roundTrip(client: S3Client): Promise<void> {
+    const marker = { Bucket: this.target.bucket, Key: ".netflow-stack/ready" };
+    const body = new Date().toISOString();
+    await client.send(new PutObjectCommand({ ...marker, Body: body }));
+    const got = await client.send(new GetObjectCommand(marker));
+    if ((await got.Body?.transformToString()) !== body) throw new Error("the marker object read back differs");
   }
 
   async #exists(client: S3Client): Promise<boolean> {
