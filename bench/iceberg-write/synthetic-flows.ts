@@ -5,8 +5,9 @@
  * Zipf-like distributions (a few talk a lot), bytes correlated with packets and
  * protocol, 20% IPv6. A simple LCG makes it reproducible across runs and machines.
  */
-import * as A from "apache-arrow";
+
 import { arrowSchema, encodeAddress, flowTableSchema } from "@netflow/iceberg";
+import * as A from "apache-arrow";
 
 export const GENERATOR = {
   seed: 42,

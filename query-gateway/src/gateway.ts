@@ -28,7 +28,7 @@ import { checkStatement } from "./sql/lockdown.ts";
 import { loadSqlParser } from "./sql/parser.ts";
 import { timeBoundsOf } from "./sql/time-bounds.ts";
 import { isKnownZone } from "./sql/timezone.ts";
-import { type TierState, TierReader } from "./tiers/tiers.ts";
+import { TierReader, type TierState } from "./tiers/tiers.ts";
 
 export interface QueryRequest {
   readonly sql: string;

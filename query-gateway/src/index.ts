@@ -1,18 +1,3 @@
-export { GatewayError, type GatewayErrorKind, type GatewayErrorOptions, SQLSTATE, type SqlState } from "./errors.ts";
-export { type ColdFile, type HotChunk, type Route, type RouteKind, route, type Tiers } from "./route/route.ts";
-export { DEFAULT_LOCKDOWN_CONFIG, type LockdownConfig, validateLockdownConfig } from "./sql/config.ts";
-export { type CheckedStatement, checkStatement, type TransactionAction } from "./sql/lockdown.ts";
-export { loadSqlParser, parseSql } from "./sql/parser.ts";
-export { type RewriteOptions, rewriteSql, rewriteStatement } from "./sql/rewrite.ts";
-export {
-  extractTimeBounds,
-  FLOWS_TABLE,
-  type FlowsReference,
-  type TimeBounds,
-  type TimeContext,
-  timeBoundsOf,
-} from "./sql/time-bounds.ts";
-export { ALL, intersect, isAll, NONE, type RangeSet, range, type TimeRange, union } from "./sql/time-range.ts";
 export {
   ConfigError,
   GATEWAY_DEFAULTS,
@@ -37,6 +22,7 @@ export { type CacheStats, FileCache, type FileCacheConfig, type PinnedFiles } fr
 export { type AggregateSplit, splitAggregate } from "./engine/partial-aggregate.ts";
 export { type Plan, planQuery, type Strategy } from "./engine/plan.ts";
 export { type HotTransaction, TimescaleEngine, type TimescaleEngineConfig } from "./engine/timescale.ts";
+export { GatewayError, type GatewayErrorKind, type GatewayErrorOptions, SQLSTATE, type SqlState } from "./errors.ts";
 export {
   type ExplainOutcome,
   Gateway,
@@ -47,10 +33,24 @@ export {
 export { type AppOptions, createApp } from "./http/app.ts";
 export { type ErrorBody, httpError } from "./http/errors.ts";
 export { OPENAPI_DOCUMENT } from "./http/openapi.ts";
-export { type ColdSnapshot, type TierState, TierReader } from "./tiers/tiers.ts";
 export { type PgWireConfig, pgWireConfigFromEnv, validatePgWireConfig } from "./pgwire/config.ts";
 export { Introspection, isIntrospection } from "./pgwire/introspection.ts";
 export { PgWireServer } from "./pgwire/server.ts";
 export { createRestCatalogApp, withRestCatalog } from "./rest-catalog/app.ts";
 export { CatalogReader } from "./rest-catalog/catalog-reader.ts";
 export { type RestCatalogConfig, restCatalogConfigFromEnv, type VendedS3 } from "./rest-catalog/config.ts";
+export { type ColdFile, type HotChunk, type Route, type RouteKind, route, type Tiers } from "./route/route.ts";
+export { DEFAULT_LOCKDOWN_CONFIG, type LockdownConfig, validateLockdownConfig } from "./sql/config.ts";
+export { type CheckedStatement, checkStatement, type TransactionAction } from "./sql/lockdown.ts";
+export { loadSqlParser, parseSql } from "./sql/parser.ts";
+export { type RewriteOptions, rewriteSql, rewriteStatement } from "./sql/rewrite.ts";
+export {
+  extractTimeBounds,
+  FLOWS_TABLE,
+  type FlowsReference,
+  type TimeBounds,
+  type TimeContext,
+  timeBoundsOf,
+} from "./sql/time-bounds.ts";
+export { ALL, intersect, isAll, NONE, type RangeSet, range, type TimeRange, union } from "./sql/time-range.ts";
+export { type ColdSnapshot, TierReader, type TierState } from "./tiers/tiers.ts";

@@ -1,8 +1,8 @@
 export {
   type ArchiverTarget,
   type GatewayTarget,
-  LOG_LEVELS,
   type HotStoreTarget,
+  LOG_LEVELS,
   type ObjectStoreTarget,
   type RedisTarget,
   type RolePasswords,

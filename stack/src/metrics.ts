@@ -1,6 +1,6 @@
 import { createServer, type Server } from "node:http";
-import type { SupervisedProcess } from "./process.ts";
 import { assertTcpPortFree } from "./ports.ts";
+import type { SupervisedProcess } from "./process.ts";
 import type { EndpointLine, Health, Service } from "./service.ts";
 
 /** A service with its own Prometheus text (the collector's daemons and exporters). */

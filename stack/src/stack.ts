@@ -1,12 +1,12 @@
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import pino, { type Logger } from "pino";
-import { dataDirFromEnv, type StackConfig, type S3Credentials, stackConfigFromEnv } from "./config.ts";
+import { dataDirFromEnv, type S3Credentials, type StackConfig, stackConfigFromEnv } from "./config.ts";
 import { type Binaries, resolveBinaries, SYSTEM_DIRS } from "./dependencies.ts";
 import { type Env, layerEnv, readEnvFile } from "./env.ts";
 import { acquireStackLock } from "./lock.ts";
-import type { SupervisedProcess } from "./process.ts";
 import { MetricsEndpoint } from "./metrics.ts";
+import type { SupervisedProcess } from "./process.ts";
 import { SecretsFile } from "./secrets.ts";
 import type { EndpointLine, Service, ServiceContext } from "./service.ts";
 import { ArchiverWorker } from "./services/archiver.ts";

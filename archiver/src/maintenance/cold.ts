@@ -10,7 +10,6 @@ import {
   expireSnapshots,
   isIcebergError,
   type LoadedTable,
-  liveEntries,
   loadTable,
   removeOrphanFiles,
   type TableContext,

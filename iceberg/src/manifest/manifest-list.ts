@@ -1,6 +1,7 @@
 /** Manifest lists: one per snapshot, one `manifest_file` record per manifest. */
-import type { ObjectStore } from "../io/object-store.ts";
+
 import { IcebergError } from "../errors.ts";
+import type { ObjectStore } from "../io/object-store.ts";
 import { type AvroRecord, decodeContainer, encodeContainer } from "./avro-io.ts";
 import { MANIFEST_LIST_SCHEMA } from "./avro-schemas.ts";
 import type { PartitionFieldSummary } from "./manifest.ts";

@@ -8,8 +8,8 @@
  * a new sequence number. EXISTING and DELETED entries carry explicit values.
  */
 import { IcebergError } from "../errors.ts";
-import { stringifyJson } from "../json/exact-json.ts";
 import type { ObjectStore } from "../io/object-store.ts";
+import { stringifyJson } from "../json/exact-json.ts";
 import { compareValues as cmp, fromBytes, toBytes } from "../spec/conversions.ts";
 import { type BoundPartitionField, type PartitionSpec, partitionSpecToJson } from "../spec/partition.ts";
 import { schemaToJson } from "../spec/schema-json.ts";

@@ -1,9 +1,10 @@
 /** Loads the manifests of a snapshot for `planScan` (the only I/O of scan planning). */
+
+import { IcebergError } from "../errors.ts";
 import type { ObjectStore } from "../io/object-store.ts";
 import { EntryStatus } from "../manifest/manifest.ts";
 import { currentSnapshot, snapshotById, type TableMetadata } from "../spec/metadata.ts";
 import { boundFieldsFor, readResolvedEntries, snapshotManifests } from "../table/entries.ts";
-import { IcebergError } from "../errors.ts";
 import type { ScanManifest } from "./plan.ts";
 
 export async function loadScanManifests(

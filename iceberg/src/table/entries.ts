@@ -4,8 +4,8 @@ import type { ObjectStore } from "../io/object-store.ts";
 import { EntryStatus, type ManifestEntry, readManifest } from "../manifest/manifest.ts";
 import { type ManifestFile, readManifestList } from "../manifest/manifest-list.ts";
 import type { Snapshot, TableMetadata } from "../spec/metadata.ts";
-import { bindPartitionSpec, type BoundPartitionField } from "../spec/partition.ts";
 import { currentSchema } from "../spec/metadata.ts";
+import { type BoundPartitionField, bindPartitionSpec } from "../spec/partition.ts";
 
 /** An entry whose snapshot id and sequence numbers are resolved (never inherited-null). */
 export interface ResolvedEntry extends ManifestEntry {

@@ -12,7 +12,7 @@ import type { ManifestFile } from "../manifest/manifest-list.ts";
 import { currentSchema, currentSnapshot, type TableMetadata } from "../spec/metadata.ts";
 import { type IcebergType, indexById, type NestedField, validateSchema } from "../spec/types.ts";
 import { type CommitOptions, type CommittedTable, commitWithRetry } from "./commit.ts";
-import { readResolvedEntries, type ResolvedEntry, snapshotManifests } from "./entries.ts";
+import { type ResolvedEntry, readResolvedEntries, snapshotManifests } from "./entries.ts";
 import { commitSnapshot, listEntryFor, writeAddedManifests, writeEntries } from "./snapshot-builder.ts";
 import { loadTable, newSnapshotId, type TableContext } from "./table.ts";
 

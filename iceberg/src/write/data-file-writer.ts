@@ -13,7 +13,7 @@ import * as A from "apache-arrow";
 import { IcebergError } from "../errors.ts";
 import type { ObjectStore } from "../io/object-store.ts";
 import type { DataFile } from "../manifest/data-file.ts";
-import { toBytes, compareValues } from "../spec/conversions.ts";
+import { compareValues, toBytes } from "../spec/conversions.ts";
 import { type BoundPartitionField, bindPartitionSpec, type PartitionSpec, type SortOrder } from "../spec/partition.ts";
 import { transformToString } from "../spec/transforms.ts";
 import { isPrimitive, type NestedField, type PrimitiveType, type PrimitiveValue, type Schema } from "../spec/types.ts";

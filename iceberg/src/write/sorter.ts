@@ -3,9 +3,10 @@
  * usual case: flows exported ORDER BY ts) is detected in one linear pass and
  * not re-sorted.
  */
+
+import { compareBytes, compareValues } from "../spec/conversions.ts";
 import type { SortField } from "../spec/partition.ts";
 import { applyTransform } from "../spec/transforms.ts";
-import { compareBytes, compareValues } from "../spec/conversions.ts";
 import type { PrimitiveValue } from "../spec/types.ts";
 import { type Column, valueAt } from "./columns.ts";
 import { compareI64, i64Words } from "./i64.ts";

@@ -7,7 +7,7 @@
  * by hot rows or partial aggregates appended into temp tables. The session
  * TimeZone is the one setting left changeable (allowed_configs), per session.
  */
-import { FLOW_COLUMNS } from "@netflow/schema";
+
 import {
   type DuckDBAppender,
   type DuckDBConnection,
@@ -21,6 +21,7 @@ import {
   type DuckDBValue,
 } from "@duckdb/node-api";
 import { encodeAddress } from "@netflow/iceberg";
+import { FLOW_COLUMNS } from "@netflow/schema";
 import type { Engine, QueryOptions, ResultColumn, ResultSet, Value, ValueType } from "./engine.ts";
 import { QueryError } from "./errors.ts";
 import { addressText, formatDate, formatInstant, formatWall, integerValue, numericValue } from "./values.ts";

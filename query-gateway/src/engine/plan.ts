@@ -5,8 +5,8 @@
  */
 import type { Node } from "libpg-query";
 import { deparseSync } from "pgsql-deparser";
-import { parseSql } from "../sql/parser.ts";
 import type { Route } from "../route/route.ts";
+import { parseSql } from "../sql/parser.ts";
 import { rewriteStatement } from "../sql/rewrite.ts";
 import type { RangeSet } from "../sql/time-range.ts";
 import { withPostgresNames } from "./column-names.ts";

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import {
   CreateBucketCommand,
   GetObjectCommand,
@@ -6,7 +7,6 @@ import {
   S3Client,
   S3ServiceException,
 } from "@aws-sdk/client-s3";
-import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
 import type { S3Credentials } from "../config.ts";
 import { StackError } from "../errors.ts";
