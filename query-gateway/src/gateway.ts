@@ -36,6 +36,11 @@ export interface QueryRequest {
   readonly params?: readonly (string | null)[];
   /** Session TimeZone (IANA name). Default "UTC". */
   readonly timeZone?: string;
+  /**
+   * Aborted when the client gave up (pgwire CancelRequest or the session's statement_timeout):
+   * the cold engine is interrupted and the query fails with a `timeout` QueryError (57014).
+   */
+  readonly signal?: AbortSignal;
 }
 
 export interface QueryInfo {
@@ -244,7 +249,9 @@ export class Gateway {
       };
     }
     const deadline = started + this.config.queryTimeoutMs;
+    const signal = request.signal;
     const remaining = () => {
+      if (signal?.aborted) throw new QueryError("timeout", "canceling statement due to user request");
       const ms = Math.floor(deadline - performance.now());
       if (ms <= 0) throw new QueryError("timeout", "the query ran longer than its time limit");
       return ms;
@@ -283,7 +290,7 @@ export class Gateway {
         return this.outcome(cut.route, plan, state, hot ?? EMPTY, 0, { hot: hotMs, cold: 0, started });
       }
       const coldStart = performance.now();
-      const result = await this.runCold(cut.route, plan, hot, cut.refs, prepared.timeZone, remaining);
+      const result = await this.runCold(cut.route, plan, hot, cut.refs, prepared.timeZone, remaining, signal);
       const hotRows = plan.strategy === "hot-slice" ? (hot?.rows.length ?? 0) : 0;
       return this.outcome(cut.route, plan, state, result, hotRows, {
         hot: hotMs,
@@ -300,6 +307,7 @@ export class Gateway {
     refs: ReadonlyMap<string, ResultSet>,
     timeZone: string,
     remaining: () => number,
+    signal: AbortSignal | undefined,
   ): Promise<ResultSet> {
     const locations = r.coldFiles.map((f) => f.path);
     const bytes = r.coldFiles.reduce((sum, f) => sum + ((f as { sizeBytes?: number }).sizeBytes ?? 0), 0);
@@ -308,19 +316,23 @@ export class Gateway {
         ? { paths: locations.map((l) => (l.startsWith("file:") ? fileURLToPath(l) : l)), release: () => undefined }
         : await this.cache.acquire(locations, bytes);
     try {
-      return await this.cold.session(timeZone, async (s) => {
-        for (const [table, rows] of refs) await s.loadTable(duckRefName(table), rows);
-        if (plan.strategy === "hot-slice") await s.loadHotRows(plan.sliceColumns, hot?.rows ?? []);
-        await s.defineFlows(pinned.paths, plan.strategy === "hot-slice");
-        if (plan.strategy === "partial-aggregate") {
-          await s.createTable(PARTS_TABLE, plan.coldSql, hot ?? EMPTY);
-          return await derived(
-            () => s.query(plan.mergeSql, { rowLimit: this.config.rowLimit, timeoutMs: remaining() }),
-            false,
-          );
-        }
-        return await s.query(plan.coldSql, { rowLimit: this.config.rowLimit, timeoutMs: remaining() });
-      });
+      return await this.cold.session(
+        timeZone,
+        async (s) => {
+          for (const [table, rows] of refs) await s.loadTable(duckRefName(table), rows);
+          if (plan.strategy === "hot-slice") await s.loadHotRows(plan.sliceColumns, hot?.rows ?? []);
+          await s.defineFlows(pinned.paths, plan.strategy === "hot-slice");
+          if (plan.strategy === "partial-aggregate") {
+            await s.createTable(PARTS_TABLE, plan.coldSql, hot ?? EMPTY);
+            return await derived(
+              () => s.query(plan.mergeSql, { rowLimit: this.config.rowLimit, timeoutMs: remaining(), signal }),
+              false,
+            );
+          }
+          return await s.query(plan.coldSql, { rowLimit: this.config.rowLimit, timeoutMs: remaining(), signal });
+        },
+        signal,
+      );
     } finally {
       pinned.release();
     }

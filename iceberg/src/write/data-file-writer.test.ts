@@ -72,7 +72,13 @@ afterAll(async () => {
 async function write(
   name: string,
   input: Row[],
-  opts: { target?: number; rowGroupRows?: number; sort?: SortOrder } = {},
+  opts: {
+    target?: number;
+    rowGroupRows?: number;
+    sort?: SortOrder;
+    stats?: "all" | "sort-and-partition";
+    pageVersion?: 1 | 2;
+  } = {},
 ) {
   const w = new DataFileWriter({
     store: new FileObjectStore(),
@@ -82,6 +88,8 @@ async function write(
     dataLocation: `${dir}/${name}`,
     rowGroupRows: opts.rowGroupRows ?? 1000,
     ...(opts.target ? { targetFileSizeBytes: opts.target } : {}),
+    ...(opts.stats ? { parquetStatistics: opts.stats } : {}),
+    ...(opts.pageVersion ? { parquetDataPageVersion: opts.pageVersion } : {}),
   });
   // Several input batches, as the archiver streams them.
   for (let i = 0; i < input.length; i += 700) await w.write(rowsToBatch(schema, input.slice(i, i + 700)));
@@ -100,6 +108,7 @@ describe("DataFileWriter metrics against pyarrow", () => {
   let files: DataFile[] = [];
   let py: PyFile[] = [];
   beforeAll(async () => {
+    // pyarrow's reference min/max/null counts come from Parquet statistics (written for all columns by default).
     files = await write("metrics", rows(5000, false), { rowGroupRows: 1000 });
     py = (await runPythonScript("parquet_stats.py", { files: files.map((f) => f.filePath) })) as unknown as PyFile[];
   });
@@ -131,6 +140,21 @@ describe("DataFileWriter metrics against pyarrow", () => {
       expect(boundToJson(type, f.upperBounds.get(field.id)), `max ${field.name}`).toEqual(c.max);
     }
     expect(f.nanValueCounts.get(6)).toBe(0);
+  });
+
+  it("statistics on sort/partition columns only, data page v2: same rows, same Iceberg metrics", async () => {
+    const input = rows(5000, false);
+    const opts = { rowGroupRows: 1000, stats: "sort-and-partition", pageVersion: 2 } as const;
+    const d = (await write("lean-stats", input, opts))[0]!;
+    const p = ((await runPythonScript("parquet_stats.py", { files: [d.filePath] })) as unknown as PyFile[])[0]!;
+    const f = files[0]!;
+    expect(d.valueCounts).toEqual(f.valueCounts);
+    expect(d.nullValueCounts).toEqual(f.nullValueCounts);
+    expect(d.lowerBounds).toEqual(f.lowerBounds);
+    expect(d.upperBounds).toEqual(f.upperBounds);
+    expect(p.columns.ts?.min).toEqual(py[0]!.columns.ts?.min);
+    expect(p.columns.bytes?.min ?? null).toBeNull();
+    expect(sortRows(p.data)).toEqual(normalizeRows(schema, input));
   });
 
   it("pyarrow reads back exactly the rows", () => {

@@ -59,7 +59,7 @@ export interface ColdSession {
   createTable(name: string, sql: string, extra: ResultSet): Promise<void>;
   /** Creates temp table `name` typed from the result's value types and appends its rows. */
   loadTable(name: string, result: ResultSet): Promise<void>;
-  query(sql: string, options: Pick<QueryOptions, "rowLimit" | "timeoutMs">): Promise<ResultSet>;
+  query(sql: string, options: Pick<QueryOptions, "rowLimit" | "timeoutMs" | "signal">): Promise<ResultSet>;
 }
 
 /** DuckDB column type for a canonical value type; inet becomes the cold tier's 16-byte BLOB. */
@@ -117,16 +117,22 @@ export class DuckDbEngine implements Engine {
     return this.session(options.timeZone, (s) => s.query(sql, options));
   }
 
-  /** A fresh connection with its own temp objects and TimeZone, closed after `body`. */
-  async session<T>(timeZone: string, body: (session: ColdSession) => Promise<T>): Promise<T> {
+  /**
+   * A fresh connection with its own temp objects and TimeZone, closed after `body`. Aborting
+   * `signal` interrupts whatever statement of the session runs (CREATE TABLE AS included).
+   */
+  async session<T>(timeZone: string, body: (session: ColdSession) => Promise<T>, signal?: AbortSignal): Promise<T> {
     if (this.instance === undefined) throw new Error("duckdb engine is not started");
     const connection = await this.instance.connect();
+    const interrupt = () => connection.interrupt();
+    signal?.addEventListener("abort", interrupt);
     try {
       await connection.run(`SET SESSION TimeZone = ${quote(timeZone)}`);
       return await body(sessionOf(connection));
     } catch (error) {
       throw duckError(error);
     } finally {
+      signal?.removeEventListener("abort", interrupt);
       connection.closeSync();
     }
   }
@@ -198,14 +204,18 @@ function sessionOf(connection: DuckDBConnection): ColdSession {
       }
     },
     async query(sql, options) {
-      const timer = setTimeout(() => connection.interrupt(), options.timeoutMs);
+      const interrupt = () => connection.interrupt();
+      const timer = setTimeout(interrupt, options.timeoutMs);
+      options.signal?.addEventListener("abort", interrupt);
       let reader: DuckDBResultReader;
       try {
+        if (options.signal?.aborted) throw new Error("INTERRUPT Error: canceled before it started");
         reader = await connection.streamAndReadUntil(sql, options.rowLimit + 1);
       } catch (error) {
         throw duckError(error, true);
       } finally {
         clearTimeout(timer);
+        options.signal?.removeEventListener("abort", interrupt);
       }
       if (reader.currentRowCount > options.rowLimit) {
         throw new QueryError("limit", `the result has more than ${options.rowLimit} rows`, {

@@ -51,6 +51,8 @@ export interface QueryOptions {
   readonly rowLimit: number;
   /** Values of $1, $2… as text (null = SQL NULL). */
   readonly params?: readonly (string | null)[];
+  /** Aborted when the client gave up on the statement (cancel, its statement_timeout): stop the work. */
+  readonly signal?: AbortSignal;
 }
 
 export type EngineName = "timescale" | "duckdb";

@@ -244,8 +244,10 @@ export class Session {
 
   private async gatewayQuery(sql: string, params: readonly (string | null)[]): Promise<Executed> {
     const timeZone = this.get("timezone");
+    const abort = new AbortController();
     const outcome = await this.cancellable(
-      this.backend.gateway.query({ sql, timeZone, ...(params.length > 0 ? { params } : {}) }),
+      this.backend.gateway.query({ sql, timeZone, signal: abort.signal, ...(params.length > 0 ? { params } : {}) }),
+      abort,
     );
     const { columns, rows } = outcome.result;
     const fields = columns.map((c) => fieldOf(c.name, c.type));
@@ -256,16 +258,21 @@ export class Session {
 
   /**
    * Races a statement against CancelRequest and the session's statement_timeout.
-   * The engines stop the abandoned work at the gateway's own time limit.
+   * `abort` tells the gateway to stop the abandoned work (it interrupts the cold engine);
+   * without one, the engines stop it at the gateway's own time limit.
    */
-  private cancellable<T>(work: Promise<T>): Promise<T> {
+  private cancellable<T>(work: Promise<T>, abort?: AbortController): Promise<T> {
     const ms = timeoutMs(this.get("statement_timeout"));
     return new Promise<T>((resolve, reject) => {
+      const stop = (error: WireError) => {
+        reject(error);
+        abort?.abort(error);
+      };
       const timer =
         ms > 0
-          ? setTimeout(() => reject(new WireError("57014", "canceling statement due to statement timeout")), ms)
+          ? setTimeout(() => stop(new WireError("57014", "canceling statement due to statement timeout")), ms)
           : undefined;
-      this.cancelCurrent = reject;
+      this.cancelCurrent = stop;
       work.then(resolve, reject).finally(() => {
         clearTimeout(timer);
         this.cancelCurrent = undefined;

@@ -164,4 +164,42 @@ describe("vended S3 credentials", () => {
       await new Promise((resolve) => server.close(resolve));
     }
   }, 60_000);
+
+  it("DuckDB (iceberg extension) attaches the catalog and reads the same rows", async () => {
+    const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" });
+    await new Promise((resolve) => server.once("listening", resolve));
+    try {
+      const uri = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      // The S3 settings come from what LoadTable vends, as a client would configure them.
+      const res = await app.request("/v1/namespaces/netflow/tables/flows", {
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+      const vended = ((await res.json()) as { config: Record<string, string> }).config;
+      const s3Args = {
+        endpoint: vended["s3.endpoint"],
+        access_key: vended["s3.access-key-id"],
+        secret_key: vended["s3.secret-access-key"],
+        region: vended["s3.region"],
+      };
+      const script = fileURLToPath(new URL("../../test-py/duckdb_rest_read.py", import.meta.url));
+      const { stdout } = await promisify(execFile)(
+        "python3",
+        [script, JSON.stringify({ uri, token: TOKEN, s3: s3Args })],
+        {
+          env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1", AWS_ACCESS_KEY_ID: "", AWS_SECRET_ACCESS_KEY: "" },
+        },
+      );
+      const out = JSON.parse(stdout.trim().split("\n").pop() ?? "{}") as Record<string, unknown>;
+      expect(out.version).toBe("1.5.5");
+      const ref = await fixture.reference(
+        `SELECT count(*), sum(bytes), (extract(epoch FROM min(ts)) * 1e6)::bigint,
+                (extract(epoch FROM max(ts)) * 1e6)::bigint FROM flows WHERE ts < '2026-03-02'`,
+        "UTC",
+      );
+      const [n, bytes, lo, hi] = ref.rows[0] ?? [];
+      expect(out).toMatchObject({ rows: Number(n), bytes: Number(bytes), min_ts: Number(lo), max_ts: Number(hi) });
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  }, 90_000);
 });

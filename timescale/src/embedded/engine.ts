@@ -123,7 +123,18 @@ export class Engine {
     claimDataDir(this.#dataDir);
     const started = Date.now();
     try {
+      const fresh = !fs.existsSync(path.join(this.#dataDir, "PG_VERSION"));
       this.#db = await PGlite.create({ dataDir: this.#dataDir, extensions: { timescaledb } });
+      if (fresh) {
+        // PGlite runs initdb inside this same backend, whose catalog caches keep pg_class
+        // rows from before initdb's GRANTs: catalogs such as pg_am then look owner-only
+        // (has_table_privilege false for every other role, so psql's \d fails), and a
+        // GRANT updates the stale row version ("duplicate key … pg_class_oid_index").
+        // A backend started on the finished directory reads the catalogs from disk.
+        await this.#db.close();
+        this.#db = await PGlite.create({ dataDir: this.#dataDir, extensions: { timescaledb } });
+        this.#logger.info({ dataDir: this.#dataDir }, "engine initialized and reopened");
+      }
       if (this.#walSync) installRealFsync(this.#db.Module as unknown as EngineModule);
     } catch (err) {
       releaseDataDir(this.#dataDir);
