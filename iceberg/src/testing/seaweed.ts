@@ -31,7 +31,22 @@ export interface SeaweedOptions {
   readonly startTimeoutMs?: number;
 }
 
+/**
+ * Starts SeaweedFS on free ports. Free ports are picked before weed binds
+ * them, so a parallel test can take one in between and weed exits at once;
+ * that start is retried on fresh ports (other failures are not).
+ */
 export async function startSeaweed(options: SeaweedOptions = {}): Promise<SeaweedServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startSeaweedOnce(options);
+    } catch (error) {
+      if (attempt >= 3 || !(error as Error).message.startsWith("weed exited during startup")) throw error;
+    }
+  }
+}
+
+async function startSeaweedOnce(options: SeaweedOptions): Promise<SeaweedServer> {
   const dir = await mkdtemp(join(tmpdir(), "seaweed-"));
   const [master, masterGrpc, volume, volumeGrpc, filer, filerGrpc, s3, s3Grpc, s3Iceberg, s3Lance] =
     await freePorts(10);
