@@ -81,51 +81,21 @@ export function fromArrow(data: A.Data, type: PrimitiveType, column: string): Co
   const k = kindOf(type);
   if ((t.typeId === A.Type.Timestamp || t.typeId === A.Type.Time) && (t as A.Timestamp).unit !== A.TimeUnit.MICROSECOND)
     bad();
+  // The fixed-width kinds differ only in the typed array Arrow must hand us.
+  const typedColumn = (ctor: typeof Int32Array | typeof BigInt64Array | typeof Float32Array | typeof Float64Array) => {
+    if (!(data.values instanceof ctor)) bad();
+    const values = (data.values as Int32Array | BigInt64Array | Float32Array | Float64Array).subarray(off, off + n);
+    return { type, length: n, values, stride: 1, offsets: null, bytes: null, valid };
+  };
   switch (k) {
     case "i32":
-      if (!(data.values instanceof Int32Array)) bad();
-      return {
-        type,
-        length: n,
-        values: (data.values as Int32Array).subarray(off, off + n),
-        stride: 1,
-        offsets: null,
-        bytes: null,
-        valid,
-      };
+      return typedColumn(Int32Array);
     case "i64":
-      if (!(data.values instanceof BigInt64Array)) bad();
-      return {
-        type,
-        length: n,
-        values: (data.values as BigInt64Array).subarray(off, off + n),
-        stride: 1,
-        offsets: null,
-        bytes: null,
-        valid,
-      };
+      return typedColumn(BigInt64Array);
     case "f32":
-      if (!(data.values instanceof Float32Array)) bad();
-      return {
-        type,
-        length: n,
-        values: (data.values as Float32Array).subarray(off, off + n),
-        stride: 1,
-        offsets: null,
-        bytes: null,
-        valid,
-      };
+      return typedColumn(Float32Array);
     case "f64":
-      if (!(data.values instanceof Float64Array)) bad();
-      return {
-        type,
-        length: n,
-        values: (data.values as Float64Array).subarray(off, off + n),
-        stride: 1,
-        offsets: null,
-        bytes: null,
-        valid,
-      };
+      return typedColumn(Float64Array);
     case "bool":
       if (t.typeId !== A.Type.Bool) bad();
       return {
