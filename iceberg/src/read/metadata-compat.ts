@@ -8,8 +8,8 @@
  * and the table's name mapping are extracted here too.
  */
 import { IcebergError } from "../errors.ts";
-import { type JsonObject, JsonSyntaxError, type JsonValue, parseJson, stringifyJson } from "../json/exact-json.ts";
-import { metadataFromJson, type TableMetadata } from "../spec/metadata.ts";
+import { type JsonObject, type JsonValue, parseJson, stringifyJson } from "../json/exact-json.ts";
+import { metadataFromJson, parseMetadataJson, type TableMetadata } from "../spec/metadata.ts";
 import { parsePrimitive } from "../spec/types.ts";
 
 /** Marks a v1 snapshot that lists its manifests inline (no manifest list file). */
@@ -145,14 +145,7 @@ function upgradeV1(o: JsonObject, inline: Map<bigint, string[]>): JsonObject {
 
 /** Parses a metadata JSON of format version 1 or 2; refuses v3+ and unsupported features by name. */
 export function parseAnyMetadata(text: string, file: string): ParsedMetadata {
-  let root: JsonValue;
-  try {
-    root = parseJson(text);
-  } catch (e) {
-    if (e instanceof JsonSyntaxError)
-      throw new IcebergError("corrupt-metadata", `metadata is not valid JSON: ${e.message}`, { file, cause: e });
-    throw e;
-  }
+  const root = parseMetadataJson(text, file);
   if (!isObj(root)) throw new IcebergError("corrupt-metadata", "metadata must be an object", { file });
   const version = root["format-version"];
   if (version !== 1 && version !== 2) {

@@ -135,16 +135,20 @@ function snapshotToJson(s: Snapshot): JsonObject {
   return o;
 }
 
-/** Parses a metadata JSON document; `file` names it in errors. */
-export function metadataFromJson(text: string, file: string): TableMetadata {
-  let root: JsonValue;
+/** Parses metadata JSON text exactly (64-bit ids stay bigint); a syntax error names the file. */
+export function parseMetadataJson(text: string, file: string): JsonValue {
   try {
-    root = parseJson(text);
+    return parseJson(text);
   } catch (e) {
     if (e instanceof JsonSyntaxError)
       throw new IcebergError("corrupt-metadata", `metadata is not valid JSON: ${e.message}`, { file, cause: e });
     throw e;
   }
+}
+
+/** Parses a metadata JSON document; `file` names it in errors. */
+export function metadataFromJson(text: string, file: string): TableMetadata {
+  const root = parseMetadataJson(text, file);
   const r = new Reader(file);
   const o = r.obj(root, "metadata");
   const version = o["format-version"];
