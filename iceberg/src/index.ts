@@ -5,7 +5,7 @@ export { pgQuery, type QueryFn, type QueryResult, SqlCatalog, type SqlCatalogCon
 export { IcebergError, type IcebergErrorKind, isIcebergError } from "./errors.ts";
 export { cidrRange, decodeAddress, encodeAddress, isMappedV4 } from "./flows/ip.ts";
 export { flowPartitionSpec, flowSortOrder, flowTableSchema } from "./flows/schema.ts";
-export { FileObjectStore } from "./io/file-store.ts";
+export { FileObjectStore, fileLocationToPath, pathToFileLocation } from "./io/file-store.ts";
 export type { ObjectInfo, ObjectStore, PutBody } from "./io/object-store.ts";
 export { S3ObjectStore, type S3StoreConfig } from "./io/s3-store.ts";
 export { type JsonValue, parseJson, stringifyJson } from "./json/exact-json.ts";

@@ -2,18 +2,33 @@
 import { createWriteStream } from "node:fs";
 import { mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import { IcebergError } from "../errors.ts";
 import { type ObjectInfo, type ObjectStore, type PutBody, toChunks } from "./object-store.ts";
+
+/**
+ * `file:///a/b` → `/a/b`; plain absolute paths pass through. The path is taken
+ * literally, without percent-decoding, as PyIceberg, Java's Hadoop FileIO and
+ * DuckDB do: a partition directory `s=a%2Fb` (value "a/b") is named exactly
+ * that on disk, so every engine finds the same file.
+ */
+export function fileLocationToPath(location: string): string {
+  if (location.startsWith("file://localhost/")) return location.slice("file://localhost".length);
+  if (location.startsWith("file:///")) return location.slice("file://".length);
+  if (location.startsWith("file:/") && !location.startsWith("file://")) return location.slice("file:".length);
+  if (location.startsWith("/")) return location;
+  throw new IcebergError("io", `not a local file location: ${location}`, { file: location });
+}
+
+/** The inverse of fileLocationToPath for an absolute path. */
+export function pathToFileLocation(path: string): string {
+  return `file://${path}`;
+}
 
 export class FileObjectStore implements ObjectStore {
   private seq = 0;
 
-  /** `file:///a/b` → `/a/b`; plain paths pass through. */
   private path(location: string): string {
-    if (location.startsWith("file:")) return fileURLToPath(location);
-    if (location.startsWith("/")) return location;
-    throw new IcebergError("io", `FileObjectStore cannot handle location ${location}`, { file: location });
+    return fileLocationToPath(location);
   }
 
   private fail(e: unknown, location: string): never {
@@ -111,7 +126,7 @@ export class FileObjectStore implements ObjectStore {
           if (`${p}/`.startsWith(path) || path.startsWith(`${p}/`)) await walk(p);
         } else if (ent.isFile() && p.startsWith(path) && !/\.tmp-\d+-\d+$/.test(p)) {
           const s = await stat(p);
-          out.push({ location: useUrl ? pathToFileURL(p).href : p, size: s.size, lastModifiedMs: s.mtimeMs });
+          out.push({ location: useUrl ? pathToFileLocation(p) : p, size: s.size, lastModifiedMs: s.mtimeMs });
         }
       }
     };

@@ -50,6 +50,17 @@ export function objectStoreSuite(name: string, target: () => SuiteTarget): void 
       expect(await store.head(loc)).toBeUndefined();
     });
 
+    it("keys with percent-escapes are literal: a partition path s=a%2Fb stays one object", async () => {
+      // Partition directories carry URL-encoded values (Iceberg, Java and
+      // PyIceberg take the location string literally), so "a/b" is "a%2Fb".
+      const { store, base } = target();
+      const loc = `${base}esc/s=a%2Fb/t=x%20y/f.bin`;
+      await store.put(loc, Uint8Array.of(9));
+      expect([...(await store.get(loc))]).toEqual([9]);
+      expect((await store.list(`${base}esc/`)).map((o) => o.location)).toEqual([loc]);
+      expect(await store.head(`${base}esc/s=a/b/t=x y/f.bin`)).toBeUndefined();
+    });
+
     it("list returns every object under a prefix, recursively, and nothing else", async () => {
       const { store, base } = target();
       for (const k of ["ls/x/1", "ls/x/2", "ls/x/y/3", "ls/z/4", "lsx/5"])
