@@ -1,6 +1,6 @@
 // The production compose stack: each of our containers' entrypoints, with the compose file's
 // environment (hosts and listening ports rewritten to the local stack), runs natively until
-// the compose healthcheck passes. Static checks of the same files: compose.test.ts.
+// the compose healthcheck passes. Static checks of the same files: compose-spec, compose-build and compose-drift.test.ts.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -105,7 +105,7 @@ describe("our entrypoints, natively against the local stack", () => {
       GATEWAY: "off",
       STACK_METRICS_PORT: "off",
       EMBEDDED_PG_PASSWORD: secret("POSTGRES_PASSWORD"),
-      NETFLOW_COLLECTOR_PASSWORD: dotEnv.NETFLOW_COLLECTOR_PASSWORD as string,
+      NETFLOW_COLLECTOR_PASSWORD: dotEnv.POSTGRES_PMACCT_PW as string,
       NETFLOW_READER_PASSWORD: dotEnv.NETFLOW_READER_PASSWORD as string,
       NETFLOW_ARCHIVER_PASSWORD: dotEnv.NETFLOW_ARCHIVER_PASSWORD as string,
       REDIS_PASSWORD: dotEnv.REDIS_PASSWORD as string,
@@ -206,7 +206,7 @@ describe("our entrypoints, natively against the local stack", () => {
     expect(healthy).toContain("sfacctd:");
     const conf = readFileSync(join(stateDir, "nfacctd.conf"), "utf8");
     expect(conf).toContain("sql_user[flows]: netflow_collector");
-    expect(conf).toContain(`sql_passwd[flows]: ${dotEnv.NETFLOW_COLLECTOR_PASSWORD}`);
+    expect(conf).toContain(`sql_passwd[flows]: ${dotEnv.POSTGRES_PMACCT_PW}`);
     expect(await stopChild(child)).toBe(0);
   }, 150_000);
 

@@ -13,15 +13,31 @@ netflow_die() {
   exit "$NETFLOW_EX_CONFIG"
 }
 
+# netflow_env_label NAME — NAME, plus the .env setting it comes from where docker-compose.yml
+# hands a setting over under the name the code reads. NETFLOW_ENV_NAMES lists those as
+# CONTAINER=DOTENV pairs, e.g. "NETFLOW_COLLECTOR_PASSWORD=POSTGRES_PMACCT_PW": a message
+# must name what the operator can find in .env.
+netflow_env_label() {
+  for _pair in ${NETFLOW_ENV_NAMES-}; do
+    if [ "${_pair%%=*}" = "$1" ]; then
+      printf '%s (from %s in .env)' "$1" "${_pair#*=}"
+      unset _pair
+      return 0
+    fi
+  done
+  unset _pair
+  printf '%s' "$1"
+}
+
 # require_secret NAME... — each must be set, non-empty and not `change-me`.
 require_secret() {
   for _name in "$@"; do
     eval "_value=\${$_name-}"
     if [ -z "$_value" ]; then
-      netflow_die "$_name is not set; set it in .env (see .env_example; generate one with: openssl rand -base64 24)"
+      netflow_die "$(netflow_env_label "$_name") is not set; set it in .env (see .env_example; generate one with: openssl rand -base64 24)"
     fi
     if [ "$_value" = "change-me" ]; then
-      netflow_die "$_name is still the example value \"change-me\"; replace it in .env (generate one with: openssl rand -base64 24)"
+      netflow_die "$(netflow_env_label "$_name") is still the example value \"change-me\"; replace it in .env (generate one with: openssl rand -base64 24)"
     fi
   done
   unset _name _value

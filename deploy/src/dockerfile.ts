@@ -50,8 +50,10 @@ export function readDockerfile(path: string): Dockerfile {
       stages.push({ from: m?.[1] ?? ins.args, name: m?.[2] ?? null, instructions: [] });
     } else if (stages.length === 0) {
       if (ins.keyword === "ARG") {
-        const [name, value = ""] = ins.args.split("=", 2);
-        globalArgs.set((name as string).trim(), value.trim());
+        // Split at the first "=" only: a value may hold one (a module sum ends in "=").
+        const eq = ins.args.indexOf("=");
+        const [name, value] = eq < 0 ? [ins.args, ""] : [ins.args.slice(0, eq), ins.args.slice(eq + 1)];
+        globalArgs.set(name.trim(), value.trim());
       }
     } else {
       stages.at(-1)?.instructions.push(ins);

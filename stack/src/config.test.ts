@@ -290,6 +290,14 @@ describe("stackConfigFromEnv overrides", () => {
   }
 });
 
+describe("stackConfigFromEnv reads the compose stack's secret names", () => {
+  it("takes the collector password from POSTGRES_PMACCT_PW unless NETFLOW_COLLECTOR_PASSWORD is set", () => {
+    expect(parse({ POSTGRES_PMACCT_PW: "from-env-file" }).rolePasswords.collector).toBe("from-env-file");
+    const both = parse({ POSTGRES_PMACCT_PW: "compose", NETFLOW_COLLECTOR_PASSWORD: "launcher" });
+    expect(both.rolePasswords.collector).toBe("launcher");
+  });
+});
+
 describe("stackConfigFromEnv rejects bad configuration, naming the variable", () => {
   const cases: { env: Env; variable: string; message: RegExp }[] = [
     { env: { PG_URL: "not a url" }, variable: "PG_URL", message: /not a valid URL/ },
@@ -324,6 +332,7 @@ describe("stackConfigFromEnv rejects bad configuration, naming the variable", ()
     { env: { STACK_STOP_TIMEOUT_S: "-1" }, variable: "STACK_STOP_TIMEOUT_S", message: /integer/ },
     { env: { REDIS_PASSWORD: "change-me" }, variable: "REDIS_PASSWORD", message: /placeholder/ },
     { env: { NETFLOW_READER_PASSWORD: "change-me" }, variable: "NETFLOW_READER_PASSWORD", message: /placeholder/ },
+    { env: { POSTGRES_PMACCT_PW: "change-me" }, variable: "POSTGRES_PMACCT_PW", message: /placeholder/ },
     { env: { HOT_CHUNK_INTERVAL: "daily" }, variable: "HOT_CHUNK_INTERVAL", message: /not an interval/ },
     { env: { STACK_METRICS_PORT: "on" }, variable: "STACK_METRICS_PORT", message: /integer/ },
     { env: { COLLECTOR: "maybe" }, variable: "COLLECTOR", message: /one of on, off/ },

@@ -171,7 +171,11 @@ export function stackConfigFromEnv(env: Env, options: { repoRoot: string; secret
         };
 
   const rolePasswords: RolePasswords = {
-    collector: secret("NETFLOW_COLLECTOR_PASSWORD"),
+    // POSTGRES_PMACCT_PW is the compose stack's name for it (.env_example), so one .env serves both.
+    collector:
+      nonEmpty(env, "NETFLOW_COLLECTOR_PASSWORD") === undefined && nonEmpty(env, "POSTGRES_PMACCT_PW") !== undefined
+        ? secret("POSTGRES_PMACCT_PW")
+        : secret("NETFLOW_COLLECTOR_PASSWORD"),
     reader: secret("NETFLOW_READER_PASSWORD"),
     archiver: secret("NETFLOW_ARCHIVER_PASSWORD"),
   };
