@@ -184,7 +184,10 @@ export class Collector {
    */
   async vacuumStaging(): Promise<void> {
     if (!this.vacuumAllowed) return;
-    const client = new pg.Client({ ...this.config.database, connectionTimeoutMillis: 5000 });
+    // The embedded engine admits one transaction at a time, so under a backfill
+    // or an archive commit the connection waits; it runs once a minute, so wait
+    // up to most of that rather than warn about a busy server.
+    const client = new pg.Client({ ...this.config.database, connectionTimeoutMillis: 45_000 });
     try {
       await client.connect();
       await client.query(`VACUUM ${client.escapeIdentifier(this.config.table)}`);
