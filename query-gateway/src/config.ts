@@ -38,6 +38,18 @@ export interface GatewayConfig {
   readonly maxQueued: number;
   /** GATEWAY_ROW_LIMIT: most rows a result may have; larger results fail (not truncated). Default 100000. */
   readonly rowLimit: number;
+  /**
+   * GATEWAY_STREAM_BATCH_ROWS: rows per FETCH when a hot result is streamed from a cursor (cold
+   * results stream in DuckDB's own chunks of 2048). Default 2048.
+   */
+  readonly streamBatchRows: number;
+  /**
+   * GATEWAY_TIER_CACHE_MS: how long a tier state read in full may route a query to the hot tier
+   * alone in one round trip. Correctness does not depend on it (the catalog pointer is checked in
+   * the query's own transaction); only the reported hot-chunk count can be this old. 0 reads the
+   * full state every time. Default 2000.
+   */
+  readonly tierCacheMs: number;
   /** GATEWAY_HOT_SLICE_ROW_LIMIT: most hot rows copied into DuckDB for a query that cannot be decomposed. Default 1000000. */
   readonly hotSliceRowLimit: number;
   /** GATEWAY_REF_ROW_LIMIT: most rows of one `ref` lookup table mirrored into DuckDB for a query. Default 100000. */
@@ -66,6 +78,8 @@ export const GATEWAY_DEFAULTS = {
   maxConcurrent: 4,
   maxQueued: 32,
   rowLimit: 100_000,
+  streamBatchRows: 2048,
+  tierCacheMs: 2000,
   hotSliceRowLimit: 1_000_000,
   refRowLimit: 100_000,
   queryTimeoutMs: 60_000,
@@ -107,6 +121,7 @@ export function validateGatewayConfig(config: GatewayConfig): GatewayConfig {
     ["GATEWAY_HTTP_PORT", config.httpPort],
     ["GATEWAY_MAX_CONCURRENT", config.maxConcurrent],
     ["GATEWAY_ROW_LIMIT", config.rowLimit],
+    ["GATEWAY_STREAM_BATCH_ROWS", config.streamBatchRows],
     ["GATEWAY_HOT_SLICE_ROW_LIMIT", config.hotSliceRowLimit],
     ["GATEWAY_REF_ROW_LIMIT", config.refRowLimit],
     ["GATEWAY_QUERY_TIMEOUT_MS", config.queryTimeoutMs],
@@ -117,6 +132,9 @@ export function validateGatewayConfig(config: GatewayConfig): GatewayConfig {
   for (const [name, value] of positive) {
     if (!Number.isInteger(value) || value <= 0)
       throw new ConfigError(`${name} must be a positive integer, got ${value}`);
+  }
+  if (!Number.isInteger(config.tierCacheMs) || config.tierCacheMs < 0) {
+    throw new ConfigError(`GATEWAY_TIER_CACHE_MS must be a non-negative integer, got ${config.tierCacheMs}`);
   }
   if (!Number.isInteger(config.maxQueued) || config.maxQueued < 0) {
     throw new ConfigError(`GATEWAY_MAX_QUEUED must be a non-negative integer, got ${config.maxQueued}`);
@@ -163,6 +181,8 @@ export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv, tmpDir: string): Ga
     maxConcurrent: intEnv(env, "GATEWAY_MAX_CONCURRENT", GATEWAY_DEFAULTS.maxConcurrent),
     maxQueued: intEnv(env, "GATEWAY_MAX_QUEUED", GATEWAY_DEFAULTS.maxQueued),
     rowLimit: intEnv(env, "GATEWAY_ROW_LIMIT", GATEWAY_DEFAULTS.rowLimit),
+    streamBatchRows: intEnv(env, "GATEWAY_STREAM_BATCH_ROWS", GATEWAY_DEFAULTS.streamBatchRows),
+    tierCacheMs: intEnv(env, "GATEWAY_TIER_CACHE_MS", GATEWAY_DEFAULTS.tierCacheMs),
     hotSliceRowLimit: intEnv(env, "GATEWAY_HOT_SLICE_ROW_LIMIT", GATEWAY_DEFAULTS.hotSliceRowLimit),
     refRowLimit: intEnv(env, "GATEWAY_REF_ROW_LIMIT", GATEWAY_DEFAULTS.refRowLimit),
     queryTimeoutMs,

@@ -78,4 +78,20 @@ describe("archive commits during spanning queries", () => {
       expect(after.info.filesScanned).toBe(d + 1);
     }
   }, 120_000);
+
+  it("a hot-only query routed from the cached tier state sees an archive that moved its range", async () => {
+    const sql = "SELECT count(*) AS n, sum(bytes) AS b FROM flows WHERE ts >= '2026-03-04'";
+    const reference = async () => ((await fixture.reference(sql, "UTC")).rows[0] ?? []).map(Number);
+    const total = await reference();
+    const before = await gateway.query({ sql });
+    expect(before.info.route).toBe("hot");
+    expect(before.result.rows[0]).toEqual(total);
+    // Within the tier-cache time: the next query opens its hot cursor in the first round trip,
+    // and only the catalog pointer read beside it can tell that the rows went cold.
+    const start = FIRST_DAY + 3n * DAY_US;
+    expect(await fixture.archive(start, start + DAY_US, true)).toBeGreaterThan(100);
+    const after = await gateway.query({ sql });
+    expect(after.info.route).toBe("cold");
+    expect(after.result.rows[0]).toEqual(total);
+  }, 60_000);
 });

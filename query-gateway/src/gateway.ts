@@ -12,7 +12,7 @@ import { FileObjectStore, type ObjectStore, S3ObjectStore } from "@netflow/icebe
 import pino, { type Logger } from "pino";
 import type { GatewayConfig } from "./config.ts";
 import { DuckDbEngine } from "./engine/duckdb.ts";
-import type { EngineName, ResultSet } from "./engine/engine.ts";
+import { collectRows, type EngineName, type ResultSet, type RowStream, rowsStream } from "./engine/engine.ts";
 import { QueryError } from "./engine/errors.ts";
 import { FileCache } from "./engine/file-cache.ts";
 import { Limiter } from "./engine/limiter.ts";
@@ -20,14 +20,19 @@ import { derived, readRef } from "./engine/limits.ts";
 import { GatewayMetrics } from "./engine/metrics.ts";
 import { PARTS_TABLE } from "./engine/partial-aggregate.ts";
 import { type Plan, planQuery, type Strategy } from "./engine/plan.ts";
+import { inlineParams } from "./engine/hot-slice.ts";
 import { duckRefName, refSelectSql } from "./engine/ref-tables.ts";
 import { TimescaleEngine } from "./engine/timescale.ts";
 import { GatewayError, SQLSTATE } from "./errors.ts";
-import { type Route, type RouteKind, route } from "./route/route.ts";
+import { QueryStream, type QueryTimings, type StreamEnd } from "./query-stream.ts";
+import { routeQuery } from "./route/route-query.ts";
+import type { Route, RouteKind } from "./route/route.ts";
+import { addressFilter } from "./sql/address-filter.ts";
 import { checkStatement } from "./sql/lockdown.ts";
 import { loadSqlParser } from "./sql/parser.ts";
 import { timeBoundsOf } from "./sql/time-bounds.ts";
 import { isKnownZone } from "./sql/timezone.ts";
+import { TierCache } from "./tiers/tier-cache.ts";
 import { TierReader, type TierState } from "./tiers/tiers.ts";
 
 export interface QueryRequest {
@@ -51,13 +56,15 @@ export interface QueryInfo {
   readonly hotChunks: number;
   readonly filesScanned: number;
   readonly filesPruned: number;
+  /** Of filesPruned, files skipped because their address bounds exclude the query's address predicates. */
+  readonly filesPrunedByAddress: number;
   readonly hotRowsMoved: number;
 }
 
 export interface QueryOutcome {
   readonly result: ResultSet;
   readonly info: QueryInfo;
-  readonly timingsMs: { readonly hot: number; readonly cold: number; readonly total: number };
+  readonly timingsMs: QueryTimings;
 }
 
 export interface ExplainOutcome {
@@ -87,6 +94,7 @@ export class Gateway {
   private readonly limiter: Limiter;
 
   private readonly faults: GatewayOptions["faults"];
+  private readonly tierCache: TierCache;
 
   constructor(
     private readonly config: GatewayConfig,
@@ -119,6 +127,7 @@ export class Gateway {
       tempDirectory: `${config.cacheDir}/spill`,
     });
     this.tierReader = new TierReader({ store: this.store, catalogName: config.catalogName, table: config.table });
+    this.tierCache = new TierCache(this.tierReader, config.tierCacheMs);
     this.limiter = new Limiter(config.maxConcurrent, config.maxQueued);
   }
 
@@ -137,24 +146,54 @@ export class Gateway {
     if (this.store instanceof S3ObjectStore) this.store.close();
   }
 
+  /** Runs a query and returns its whole result (pgwire, tests); see `stream` for the incremental form. */
   async query(request: QueryRequest): Promise<QueryOutcome> {
+    const stream = await this.stream(request);
+    const result = await collectRows({
+      columns: stream.columns,
+      next: () => stream.next(),
+      close: async () => {
+        if (!stream.complete) await stream.cancel();
+      },
+    });
+    return { result, info: stream.info, timingsMs: stream.timings() };
+  }
+
+  /**
+   * Runs a query and returns its result as a stream, once the first batch is
+   * read (so most failures still come from here, before any row). The caller
+   * reads it to the end or cancels it: until then the query holds its
+   * concurrency slot and its engine resources — for a hot result, the
+   * consistent-cut transaction — bounded by the query's deadline.
+   */
+  async stream(request: QueryRequest): Promise<QueryStream> {
     const started = performance.now();
-    let routeTaken: string = "refused";
     try {
-      const outcome = await this.execute(request, started);
-      routeTaken = outcome.info.route;
-      this.metrics.query(routeTaken, "ok", (performance.now() - started) / 1000);
-      this.metrics.files(outcome.info.filesScanned, outcome.info.filesPruned);
-      this.metrics.hotRows(outcome.info.hotRowsMoved);
-      return outcome;
+      const stream = await this.open(request, started);
+      await stream.prime();
+      return stream;
     } catch (error) {
-      const kind = error instanceof QueryError || error instanceof GatewayError ? error.kind : "internal";
-      this.metrics.query(routeTaken, kind, (performance.now() - started) / 1000);
-      if (!(error instanceof QueryError || error instanceof GatewayError) || kind === "internal") {
-        this.log.error({ err: error }, "query failed");
-      }
+      this.failed("refused", error, started);
       throw error;
     }
+  }
+
+  private ended(route: string, end: StreamEnd, started: number): void {
+    if (end.failure !== undefined) {
+      this.failed(route, end.failure, started);
+      return;
+    }
+    this.metrics.query(route, "ok", (performance.now() - started) / 1000);
+  }
+
+  private failed(route: string, error: unknown, started: number): void {
+    if ((error as { counted?: boolean } | null)?.counted === true) return;
+    const kind = error instanceof QueryError || error instanceof GatewayError ? error.kind : "internal";
+    this.metrics.query(route, kind, (performance.now() - started) / 1000);
+    if (!(error instanceof QueryError || error instanceof GatewayError) || kind === "internal") {
+      this.log.error({ err: error }, "query failed");
+    }
+    if (typeof error === "object" && error !== null) Object.defineProperty(error, "counted", { value: true });
   }
 
   async explain(request: QueryRequest): Promise<ExplainOutcome> {
@@ -163,7 +202,7 @@ export class Gateway {
     return await this.hot.cut(options, this.tierReader.statements(), async (_tx, first) => {
       const state = await this.tierReader.fromRows(first);
       const { ranges, planOptions } = prepared.at(state.nowUs);
-      const r = route(ranges, state);
+      const r = routeQuery(ranges, state, prepared.addresses);
       const plan = planQuery(prepared.node, r, planOptions);
       const sql =
         plan.strategy === "hot"
@@ -173,7 +212,7 @@ export class Gateway {
             : plan.strategy === "partial-aggregate"
               ? { hot: plan.hotSql, cold: plan.coldSql, merge: plan.mergeSql }
               : { hot: plan.sliceSql, cold: plan.coldSql };
-      return { info: info(r, plan, state, 0), sql };
+      return { info: describe(r, plan, state, 0), sql };
     });
   }
 
@@ -234,19 +273,24 @@ export class Gateway {
     };
     // Bounds once up front too: a query whose constants cannot be folded fails here, before any I/O.
     at(BigInt(Date.now()) * 1000n);
-    return { node, timeZone, at, explain: checked.kind === "explain" };
+    // Address predicates prune cold files by their column bounds (parameters inlined, as the cold side sees them).
+    const addresses = addressFilter(inlineParams(node, params));
+    return { node, timeZone, at, addresses, explain: checked.kind === "explain" };
   }
 
-  private async execute(request: QueryRequest, started: number): Promise<QueryOutcome> {
+  private async open(request: QueryRequest, started: number): Promise<QueryStream> {
     const prepared = this.prepare(request);
     if (prepared.explain) {
       const explained = await this.explain(request);
       const lines = JSON.stringify(explained, null, 2).split("\n");
-      return {
-        result: { columns: [{ name: "QUERY PLAN", type: "text" }], rows: lines.map((l) => [l]) },
+      const result: ResultSet = { columns: [{ name: "QUERY PLAN", type: "text" }], rows: lines.map((l) => [l]) };
+      return new QueryStream(rowsStream(result), {
         info: explained.info,
-        timingsMs: { hot: 0, cold: 0, total: performance.now() - started },
-      };
+        rowLimit: Number.MAX_SAFE_INTEGER,
+        remaining: () => this.config.queryTimeoutMs,
+        timings: () => ({ hot: 0, cold: 0, total: round(performance.now() - started) }),
+        cleanup: async (end) => this.ended(explained.info.route, end, started),
+      });
     }
     const deadline = started + this.config.queryTimeoutMs;
     const signal = request.signal;
@@ -257,50 +301,143 @@ export class Gateway {
       return ms;
     };
     const params = request.params;
-    return await this.limiter.run(async () => {
+    const release = await this.limiter.acquire();
+    // Everything acquired from here on is released by the stream's cleanup, or below on failure.
+    const held: (() => Promise<void> | void)[] = [release];
+    const releaseAll = async () => {
+      for (const r of held.splice(0).reverse()) await r();
+    };
+    try {
       const hotStart = performance.now();
       const options = { timeZone: prepared.timeZone, timeoutMs: remaining() };
-      const cut = await this.hot.cut(options, this.tierReader.statements(), async (tx, first) => {
-        const state = await this.tierReader.fromRows(first);
-        const { ranges, planOptions } = prepared.at(state.nowUs);
-        const r = route(ranges, state);
-        const plan = planQuery(prepared.node, r, planOptions);
+      // With a recent tier state that routes the query to the hot tier alone, the query's cursor
+      // opens in the cut's first round trip, beside the catalog pointer that validates that state.
+      const optimistic = this.optimisticHot(prepared, params);
+      const open = await this.hot.begin(
+        "repeatable read",
+        options,
+        optimistic === null ? this.tierReader.statements() : this.tierReader.pointerStatements(),
+        optimistic === null
+          ? undefined
+          : { sql: optimistic.hotSql, rowLimit: this.config.rowLimit, batchRows: this.config.streamBatchRows },
+      );
+      let state: TierState;
+      let r: Route;
+      let plan: Plan;
+      let hot: ResultSet | null = null;
+      const refs = new Map<string, ResultSet>();
+      try {
+        state = await this.tierCache.stateOf(open, optimistic?.state ?? null);
+        const at = prepared.at(state.nowUs);
+        r = routeQuery(at.ranges, state, prepared.addresses);
+        const planned = planQuery(prepared.node, r, at.planOptions);
+        plan = planned;
         await this.faults?.insideCut?.();
-        let hot: ResultSet | null = null;
-        if (plan.strategy === "hot") {
-          hot = await tx.query(plan.hotSql, { rowLimit: this.config.rowLimit, ...(params ? { params } : {}) });
-        } else if (plan.strategy === "partial-aggregate") {
+        const tx = open.tx;
+        if (planned.strategy === "hot") {
+          // The hot route streams from a cursor inside the cut; the transaction ends with the stream.
+          // An optimistic cursor is the same statement (the hot SQL does not depend on the tier state).
+          const cursor =
+            open.cursor ??
+            (await tx.cursor(planned.hotSql, {
+              rowLimit: this.config.rowLimit,
+              batchRows: this.config.streamBatchRows,
+              ...(params ? { params } : {}),
+            }));
+          const info = describe(r, planned, state, 0);
+          let hotEnd: number | null = null;
+          return new QueryStream(cursor, {
+            info,
+            rowLimit: this.config.rowLimit,
+            remaining,
+            timings: () => {
+              hotEnd ??= performance.now();
+              return { hot: round(hotEnd - hotStart), cold: 0, total: round(performance.now() - started) };
+            },
+            cleanup: async (end) => {
+              hotEnd ??= performance.now();
+              try {
+                await open.end(end.failure instanceof QueryError ? end.failure : undefined);
+              } finally {
+                await releaseAll();
+                this.recordFiles(info, 0);
+                this.ended(info.route, end, started);
+              }
+            },
+          });
+        }
+        if (planned.strategy === "partial-aggregate") {
           hot = await derived(() =>
-            tx.query(plan.hotSql, { rowLimit: this.config.hotSliceRowLimit, ...(params ? { params } : {}) }),
+            tx.query(planned.hotSql, { rowLimit: this.config.hotSliceRowLimit, ...(params ? { params } : {}) }),
           );
-        } else if (plan.strategy === "hot-slice") {
-          hot = await derived(() => tx.query(plan.sliceSql, { rowLimit: this.config.hotSliceRowLimit }));
+        } else if (planned.strategy === "hot-slice") {
+          hot = await derived(() => tx.query(planned.sliceSql, { rowLimit: this.config.hotSliceRowLimit }));
         }
-        const refs = new Map<string, ResultSet>();
-        if (plan.strategy !== "hot") {
-          for (const table of plan.refTables) {
-            refs.set(table, await readRef(() => tx.query(refSelectSql(table), { rowLimit: this.config.refRowLimit })));
-          }
+        for (const table of planned.refTables) {
+          refs.set(table, await readRef(() => tx.query(refSelectSql(table), { rowLimit: this.config.refRowLimit })));
         }
-        return { state, route: r, plan, hot, refs };
-      });
-      const hotMs = performance.now() - hotStart;
-      const { state, plan, hot } = cut;
-      if (plan.strategy === "hot") {
-        return this.outcome(cut.route, plan, state, hot ?? EMPTY, 0, { hot: hotMs, cold: 0, started });
+      } catch (error) {
+        const failure = error instanceof QueryError ? error : undefined;
+        await open.end(failure ?? new QueryError("internal", "query setup failed")).catch(() => undefined);
+        throw error;
       }
+      await open.end();
+      const hotMs = performance.now() - hotStart;
+      const coldPlan = plan as Exclude<Plan, { strategy: "hot" }>;
       const coldStart = performance.now();
-      const result = await this.runCold(cut.route, plan, hot, cut.refs, prepared.timeZone, remaining, signal);
-      const hotRows = plan.strategy === "hot-slice" ? (hot?.rows.length ?? 0) : 0;
-      return this.outcome(cut.route, plan, state, result, hotRows, {
-        hot: hotMs,
-        cold: performance.now() - coldStart,
-        started,
+      const source = await this.openCold(r, coldPlan, hot, refs, prepared.timeZone, remaining, signal, held);
+      const hotRows = coldPlan.strategy === "hot-slice" ? (hot?.rows.length ?? 0) : 0;
+      const info = describe(r, coldPlan, state, hotRows);
+      let coldEnd: number | null = null;
+      return new QueryStream(source, {
+        info,
+        rowLimit: this.config.rowLimit,
+        remaining,
+        timings: () => {
+          coldEnd ??= performance.now();
+          return { hot: round(hotMs), cold: round(coldEnd - coldStart), total: round(performance.now() - started) };
+        },
+        cleanup: async (end) => {
+          coldEnd ??= performance.now();
+          try {
+            await releaseAll();
+          } finally {
+            this.recordFiles(info, hotRows);
+            this.ended(info.route, end, started);
+          }
+        },
       });
-    });
+    } catch (error) {
+      await releaseAll();
+      throw error;
+    }
   }
 
-  private async runCold(
+  /**
+   * A hot-only plan from the cached tier state (see TierCache), or null.
+   * Queries with parameters need the extended protocol, which cannot share
+   * the cut's first round trip.
+   */
+  private optimisticHot(
+    prepared: ReturnType<Gateway["prepare"]>,
+    params: readonly (string | null)[] | undefined,
+  ): { state: TierState; hotSql: string } | null {
+    const cached = this.tierCache.recent();
+    if (cached === null || (params !== undefined && params.length > 0)) return null;
+    const at = prepared.at(BigInt(Date.now()) * 1000n);
+    const r = routeQuery(at.ranges, cached, prepared.addresses);
+    if (r.route !== "hot" && r.route !== "none") return null;
+    const plan = planQuery(prepared.node, r, at.planOptions);
+    return plan.strategy === "hot" ? { state: cached, hotSql: plan.hotSql } : null;
+  }
+
+  private recordFiles(info: QueryInfo, hotRows: number): void {
+    this.metrics.files(info.filesScanned, info.filesPruned);
+    this.metrics.hotRows(hotRows);
+  }
+
+  /** Opens the cold part: pinned files, a DuckDB session with `flows` defined, the final query's stream. */
+  private async openCold(
     r: Route,
     plan: Exclude<Plan, { strategy: "hot" }>,
     hot: ResultSet | null,
@@ -308,55 +445,31 @@ export class Gateway {
     timeZone: string,
     remaining: () => number,
     signal: AbortSignal | undefined,
-  ): Promise<ResultSet> {
+    held: (() => Promise<void> | void)[],
+  ): Promise<RowStream> {
     const locations = r.coldFiles.map((f) => f.path);
     const bytes = r.coldFiles.reduce((sum, f) => sum + ((f as { sizeBytes?: number }).sizeBytes ?? 0), 0);
     const pinned =
       this.cache === null
         ? { paths: locations.map((l) => (l.startsWith("file:") ? fileURLToPath(l) : l)), release: () => undefined }
         : await this.cache.acquire(locations, bytes);
-    try {
-      return await this.cold.session(
-        timeZone,
-        async (s) => {
-          for (const [table, rows] of refs) await s.loadTable(duckRefName(table), rows);
-          if (plan.strategy === "hot-slice") await s.loadHotRows(plan.sliceColumns, hot?.rows ?? []);
-          await s.defineFlows(pinned.paths, plan.strategy === "hot-slice");
-          if (plan.strategy === "partial-aggregate") {
-            await s.createTable(PARTS_TABLE, plan.coldSql, hot ?? EMPTY);
-            return await derived(
-              () => s.query(plan.mergeSql, { rowLimit: this.config.rowLimit, timeoutMs: remaining(), signal }),
-              false,
-            );
-          }
-          return await s.query(plan.coldSql, { rowLimit: this.config.rowLimit, timeoutMs: remaining(), signal });
-        },
-        signal,
-      );
-    } finally {
-      pinned.release();
+    held.push(() => pinned.release());
+    const s = await this.cold.open(timeZone, signal);
+    held.push(() => s.close());
+    for (const [table, rows] of refs) await s.loadTable(duckRefName(table), rows);
+    if (plan.strategy === "hot-slice") await s.loadHotRows(plan.sliceColumns, hot?.rows ?? []);
+    await s.defineFlows(pinned.paths, plan.strategy === "hot-slice");
+    if (plan.strategy === "partial-aggregate") {
+      await s.createTable(PARTS_TABLE, plan.coldSql, hot ?? EMPTY);
+      return await derived(() => s.stream(plan.mergeSql, { timeoutMs: remaining(), signal }), false);
     }
-  }
-
-  private outcome(
-    r: Route,
-    plan: Plan,
-    state: TierState,
-    result: ResultSet,
-    hotRows: number,
-    t: { hot: number; cold: number; started: number },
-  ): QueryOutcome {
-    return {
-      result,
-      info: info(r, plan, state, hotRows),
-      timingsMs: { hot: round(t.hot), cold: round(t.cold), total: round(performance.now() - t.started) },
-    };
+    return await s.stream(plan.coldSql, { timeoutMs: remaining(), signal });
   }
 }
 
 const EMPTY: ResultSet = { columns: [], rows: [] };
 
-function info(r: Route, plan: Plan, state: TierState, hotRowsMoved: number): QueryInfo {
+function describe(r: Route, plan: Plan, state: TierState, hotRowsMoved: number): QueryInfo {
   const engines: EngineName[] =
     plan.strategy === "hot" ? ["timescale"] : plan.strategy === "cold" ? ["duckdb"] : ["timescale", "duckdb"];
   const scansCold = plan.strategy !== "hot";
@@ -368,6 +481,7 @@ function info(r: Route, plan: Plan, state: TierState, hotRowsMoved: number): Que
     hotChunks: r.hotChunks.length,
     filesScanned: scansCold ? r.coldFiles.length : 0,
     filesPruned: scansCold ? r.coldFilesPruned : state.coldFiles.length,
+    filesPrunedByAddress: scansCold ? (r.coldFilesPrunedByFilter ?? 0) : 0,
     hotRowsMoved,
   };
 }

@@ -13,6 +13,7 @@ import {
   type DuckDBConnection,
   DuckDBDateValue,
   DuckDBInstance,
+  type DuckDBResult,
   type DuckDBResultReader,
   DuckDBTimestampTZValue,
   DuckDBTimestampValue,
@@ -20,9 +21,10 @@ import {
   DuckDBTypeId,
   type DuckDBValue,
 } from "@duckdb/node-api";
+import { readFileSync } from "node:fs";
 import { encodeAddress } from "@netflow/iceberg";
 import { FLOW_COLUMNS } from "@netflow/schema";
-import type { Engine, QueryOptions, ResultColumn, ResultSet, Value, ValueType } from "./engine.ts";
+import type { Engine, QueryOptions, ResultColumn, ResultSet, RowStream, Value, ValueType } from "./engine.ts";
 import { QueryError } from "./errors.ts";
 import { addressText, formatDate, formatInstant, formatWall, integerValue, numericValue } from "./values.ts";
 
@@ -34,6 +36,13 @@ export interface DuckDbEngineConfig {
   /** Spill directory (inside an allowed directory). */
   readonly tempDirectory: string;
 }
+
+/** Postgres's inet text forms as DuckDB macros over the 16-byte addresses (see the file). */
+const INET_MACROS = readFileSync(new URL("./inet-macros.sql", import.meta.url), "utf8")
+  .replace(/--[^\n]*\n/g, "")
+  .split(";")
+  .map((s) => s.trim())
+  .filter((s) => s !== "");
 
 /** DuckDB type of each flow column as the view exposes it; addresses stay 16-byte BLOBs. */
 const DUCK_TYPES: Readonly<Record<string, string>> = {
@@ -60,6 +69,12 @@ export interface ColdSession {
   /** Creates temp table `name` typed from the result's value types and appends its rows. */
   loadTable(name: string, result: ResultSet): Promise<void>;
   query(sql: string, options: Pick<QueryOptions, "rowLimit" | "timeoutMs" | "signal">): Promise<ResultSet>;
+  /**
+   * Runs a query and returns its result a DuckDB chunk at a time. The time
+   * limit covers the whole read (an interrupt at the deadline); the row limit
+   * is the reader's business.
+   */
+  stream(sql: string, options: Pick<QueryOptions, "timeoutMs" | "signal">): Promise<RowStream>;
 }
 
 /** DuckDB column type for a canonical value type; inet becomes the cold tier's 16-byte BLOB. */
@@ -100,6 +115,8 @@ export class DuckDbEngine implements Engine {
       await setup.run(`SET temp_directory = ${quote(this.config.tempDirectory)}`);
       await setup.run(`SET allowed_directories = ${list(this.config.allowedDirectories.map(withSlash))}`);
       await setup.run(`SET allowed_configs = ['TimeZone']`);
+      // Macros live in the shared in-memory catalog: every session sees them.
+      for (const statement of INET_MACROS) await setup.run(statement);
       await setup.run("SET enable_external_access = false");
       await setup.run("SET lock_configuration = true");
     } finally {
@@ -122,20 +139,43 @@ export class DuckDbEngine implements Engine {
    * `signal` interrupts whatever statement of the session runs (CREATE TABLE AS included).
    */
   async session<T>(timeZone: string, body: (session: ColdSession) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const open = await this.open(timeZone, signal);
+    try {
+      return await body(open);
+    } catch (error) {
+      throw duckError(error);
+    } finally {
+      open.close();
+    }
+  }
+
+  /** Like `session`, but the caller closes it (after streaming a result out of it). */
+  async open(timeZone: string, signal?: AbortSignal): Promise<OpenColdSession> {
     if (this.instance === undefined) throw new Error("duckdb engine is not started");
     const connection = await this.instance.connect();
     const interrupt = () => connection.interrupt();
     signal?.addEventListener("abort", interrupt);
-    try {
-      await connection.run(`SET SESSION TimeZone = ${quote(timeZone)}`);
-      return await body(sessionOf(connection));
-    } catch (error) {
-      throw duckError(error);
-    } finally {
+    let closed = false;
+    const close = () => {
+      if (closed) return;
+      closed = true;
       signal?.removeEventListener("abort", interrupt);
       connection.closeSync();
+    };
+    try {
+      await connection.run(`SET SESSION TimeZone = ${quote(timeZone)}`);
+    } catch (error) {
+      close();
+      throw duckError(error);
     }
+    return { ...sessionOf(connection), close };
   }
+}
+
+/** A cold session left open by `DuckDbEngine.open`. */
+export interface OpenColdSession extends ColdSession {
+  /** Closes the connection (and with it any open result); idempotent. */
+  close(): void;
 }
 
 function sessionOf(connection: DuckDBConnection): ColdSession {
@@ -226,6 +266,48 @@ function sessionOf(connection: DuckDBConnection): ColdSession {
       const columns: ResultColumn[] = reader.columnNames().map((name, i) => ({ name, type: valueType(types[i]) }));
       const rows = reader.getRows().map((row) => row.map((v, i) => toValue(types[i], v)));
       return { columns, rows };
+    },
+    async stream(sql, options) {
+      const interrupt = () => connection.interrupt();
+      const timer = setTimeout(interrupt, options.timeoutMs);
+      options.signal?.addEventListener("abort", interrupt);
+      let closed = false;
+      const stop = () => {
+        closed = true;
+        clearTimeout(timer);
+        options.signal?.removeEventListener("abort", interrupt);
+      };
+      let result: DuckDBResult;
+      try {
+        if (options.signal?.aborted) throw new Error("INTERRUPT Error: canceled before it started");
+        result = await connection.stream(sql);
+      } catch (error) {
+        stop();
+        throw duckError(error, true);
+      }
+      const types = result.columnTypes();
+      const columns: ResultColumn[] = result.columnNames().map((name, i) => ({ name, type: valueType(types[i]) }));
+      return {
+        columns,
+        async next() {
+          if (closed) return null;
+          try {
+            // An empty chunk marks the end of a streamed result.
+            const chunk = await result.fetchChunk();
+            if (chunk === null || chunk.rowCount === 0) {
+              stop();
+              return null;
+            }
+            return chunk.getRows().map((row) => row.map((v, i) => toValue(types[i], v)));
+          } catch (error) {
+            stop();
+            throw duckError(error, true);
+          }
+        },
+        async close() {
+          stop();
+        },
+      };
     },
   };
 }

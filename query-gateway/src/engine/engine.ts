@@ -64,3 +64,50 @@ export interface Engine {
   /** Runs one read-only statement. Errors are QueryError. */
   query(sql: string, options: QueryOptions): Promise<ResultSet>;
 }
+
+/** Rows of a result in the order the engine produced them, a batch at a time. */
+export type RowBatch = readonly (readonly Value[])[];
+
+/**
+ * A result read incrementally: the engine keeps its cursor (a Postgres
+ * cursor inside the query's transaction, a DuckDB result) open between
+ * batches, so memory holds one batch and a slow reader slows the engine
+ * instead of filling the gateway.
+ */
+export interface RowStream {
+  readonly columns: readonly ResultColumn[];
+  /** The next batch (never empty), or null after the last. Errors are QueryError. */
+  next(): Promise<RowBatch | null>;
+  /** Releases the cursor; idempotent, and safe while a `next()` is pending. */
+  close(): Promise<void>;
+}
+
+/** Reads a stream to its end into one result (for callers that need it whole: pgwire, tests). */
+export async function collectRows(stream: RowStream): Promise<ResultSet> {
+  const rows: (readonly Value[])[] = [];
+  try {
+    for (let batch = await stream.next(); batch !== null; batch = await stream.next()) {
+      for (const row of batch) rows.push(row);
+    }
+  } finally {
+    await stream.close();
+  }
+  return { columns: stream.columns, rows };
+}
+
+/** A stream over rows already in memory. */
+export function rowsStream(result: ResultSet, batchRows = 2048): RowStream {
+  let at = 0;
+  return {
+    columns: result.columns,
+    async next() {
+      if (at >= result.rows.length) return null;
+      const batch = result.rows.slice(at, at + batchRows);
+      at += batchRows;
+      return batch;
+    },
+    async close() {
+      at = result.rows.length;
+    },
+  };
+}

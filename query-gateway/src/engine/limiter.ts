@@ -23,6 +23,16 @@ export class Limiter {
   }
 
   async run<T>(body: () => Promise<T>): Promise<T> {
+    const release = await this.acquire();
+    try {
+      return await body();
+    } finally {
+      release();
+    }
+  }
+
+  /** Takes a slot (waiting in line, or refused when the line is full); the returned function gives it back once. */
+  async acquire(): Promise<() => void> {
     if (this.active >= this.running) {
       if (this.waiting.length >= this.queued) {
         throw new QueryError("busy", "too many queries are running; retry shortly", {
@@ -33,13 +43,14 @@ export class Limiter {
     } else {
       this.active++;
     }
-    try {
-      return await body();
-    } finally {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
       const next = this.waiting.shift();
       // The slot passes straight to the next waiter, so `active` stays counted.
       if (next !== undefined) next();
       else this.active--;
-    }
+    };
   }
 }

@@ -8,7 +8,7 @@
  * an open transaction blocks every other client.
  */
 import pg from "pg";
-import type { Engine, QueryOptions, ResultSet, Value } from "./engine.ts";
+import type { Engine, QueryOptions, ResultColumn, ResultSet, RowBatch, RowStream, Value } from "./engine.ts";
 import { QueryError } from "./errors.ts";
 import { fromPgText, pgValueType } from "./values.ts";
 
@@ -25,14 +25,42 @@ export interface TimescaleEngineConfig {
 export interface HotTransaction {
   /** Runs a query and returns canonical values; fails past `rowLimit` rows. */
   query(sql: string, options: Pick<QueryOptions, "rowLimit" | "params">): Promise<ResultSet>;
+  /**
+   * Opens a cursor over a query (capped at `rowLimit + 1` rows, so the reader
+   * can tell an overflow) and reads its first batch; later batches are FETCHed
+   * as the stream is read. The cursor lives until the transaction ends.
+   */
+  cursor(sql: string, options: Pick<QueryOptions, "rowLimit" | "params"> & { batchRows: number }): Promise<RowStream>;
   /** Runs an internal statement and returns its rows as raw text, by column name. */
   rows(sql: string, params?: readonly unknown[]): Promise<Record<string, string | null>[]>;
 }
 
-type Isolation = "read committed" | "repeatable read";
+export type Isolation = "read committed" | "repeatable read";
+
+/** A transaction left open by `begin()`. */
+export interface OpenTransaction {
+  readonly tx: HotTransaction;
+  /** Rows of each of `first`'s statements. */
+  readonly firstRows: Record<string, string | null>[][];
+  /** The cursor asked for in `begin`, its first batch already read. */
+  readonly cursor?: RowStream;
+  /** COMMIT (no failure) or ROLLBACK, and the connection back to the pool; idempotent. */
+  end(failure?: QueryError): Promise<void>;
+}
+
+/** A query to open a cursor over in the transaction's first round trip (no parameters: simple protocol). */
+export interface CursorRequest {
+  readonly sql: string;
+  readonly rowLimit: number;
+  readonly batchRows: number;
+}
 
 /** Every value comes back as Postgres text; values.ts turns it into the canonical form. */
 const RAW_TEXT = { getTypeParser: () => (value: string) => value };
+
+/** The one cursor a streamed hot query opens in its transaction. */
+const CURSOR_NAME = "gateway_rows";
+const DECLARE_PREFIX = `DECLARE ${CURSOR_NAME} NO SCROLL CURSOR FOR `;
 
 /** Prefix that caps a query's rows; error positions are shifted back by its length. */
 const LIMIT_PREFIX = "SELECT * FROM (";
@@ -68,12 +96,99 @@ export class TimescaleEngine implements Engine {
    * `first` (internal statements without parameters, e.g. the tier state) runs
    * in the same round trip as BEGIN; `body` gets each statement's rows.
    */
-  cut<T>(
+  async cut<T>(
     options: Pick<QueryOptions, "timeZone" | "timeoutMs">,
     first: string,
     body: (tx: HotTransaction, firstRows: Record<string, string | null>[][]) => Promise<T>,
   ): Promise<T> {
-    return this.transaction("repeatable read", options, first, body);
+    return this.within(await this.begin("repeatable read", options, first), body);
+  }
+
+  /**
+   * Opens a transaction and leaves it open: the caller ends it with `end()`,
+   * e.g. after streaming a cursor's rows to a client. Until then the
+   * connection is out of the pool (and, on the embedded engine, every other
+   * client waits), so callers bound that time with the query's deadline.
+   */
+  async begin(
+    isolation: Isolation,
+    options: Pick<QueryOptions, "timeZone" | "timeoutMs">,
+    first: string,
+    cursor?: CursorRequest,
+  ): Promise<OpenTransaction> {
+    if (this.pool === undefined) throw new Error("timescale engine is not started");
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      throw pgError(error, 0);
+    }
+    let ended = false;
+    const end = async (failure?: QueryError): Promise<void> => {
+      if (ended) return;
+      ended = true;
+      if (failure === undefined) {
+        // A READ ONLY transaction has nothing to make durable: the caller need not wait for
+        // COMMIT's round trip. The connection returns to the pool once it is done.
+        client.query("COMMIT").then(
+          () => client.release(),
+          () => client.release(true),
+        );
+        return;
+      }
+      let broken = false;
+      try {
+        if (failure.kind === "timeout" || failure.kind === "unavailable") {
+          // The connection may still be running the statement: drop it rather than queue a ROLLBACK behind it.
+          broken = true;
+        } else {
+          await client.query("ROLLBACK");
+        }
+      } catch {
+        broken = true;
+      } finally {
+        client.release(broken);
+      }
+    };
+    try {
+      // One simple-protocol round trip: BEGIN, the LOCAL settings, the caller's first statements
+      // and, when asked, a cursor over the query with its first batch.
+      const setup = [
+        `BEGIN ISOLATION LEVEL ${isolation.toUpperCase()} READ ONLY`,
+        `SET LOCAL statement_timeout = ${Math.max(1, Math.floor(options.timeoutMs))}`,
+        `SET LOCAL TimeZone = ${literal(options.timeZone)}`,
+        "SET LOCAL DateStyle = 'ISO, MDY'",
+        "SET LOCAL IntervalStyle = 'postgres'",
+      ].join("; ");
+      const head = first === "" ? `${setup}; ` : `${setup}; ${first}; `;
+      const declared = cursor === undefined ? null : cursorStatements(cursor);
+      let results: pg.QueryArrayResult<string[]>[];
+      try {
+        results = asResults(
+          await client.query({
+            text: declared === null ? head : `${head}${declared.declare}; ${declared.fetch}`,
+            rowMode: "array",
+            types: RAW_TEXT,
+          }),
+        );
+      } catch (error) {
+        // Positions count from the start of the whole text; the client's SQL starts after the head.
+        throw pgError(error, declared === null ? 0 : head.length + declared.shift);
+      }
+      const statements = results.length - (declared === null ? 0 : 2);
+      const firstRows = results.slice(5, statements).map(asRecords);
+      const tx = transactionOf(client);
+      const last = results[results.length - 1];
+      const opened =
+        declared === null || cursor === undefined || last === undefined
+          ? undefined
+          : openCursor(client, last, declared.fetch, cursor.batchRows);
+      return { tx, firstRows, end, ...(opened === undefined ? {} : { cursor: opened }) };
+    } catch (error) {
+      const failure = pgError(error, 0);
+      await end(failure).catch(() => undefined);
+      throw failure;
+    }
   }
 
   private async transaction<T>(
@@ -82,47 +197,23 @@ export class TimescaleEngine implements Engine {
     first: string,
     body: (tx: HotTransaction, firstRows: Record<string, string | null>[][]) => Promise<T>,
   ): Promise<T> {
-    if (this.pool === undefined) throw new Error("timescale engine is not started");
-    let client: pg.PoolClient;
+    return this.within(await this.begin(isolation, options, first), body);
+  }
+
+  private async within<T>(
+    open: OpenTransaction,
+    body: (tx: HotTransaction, firstRows: Record<string, string | null>[][]) => Promise<T>,
+  ): Promise<T> {
+    let result: T;
     try {
-      client = await this.pool.connect();
-    } catch (error) {
-      throw pgError(error, 0);
-    }
-    let broken = false;
-    try {
-      // One simple-protocol round trip: BEGIN, the LOCAL settings and the caller's first statements.
-      const setup = [
-        `BEGIN ISOLATION LEVEL ${isolation.toUpperCase()} READ ONLY`,
-        `SET LOCAL statement_timeout = ${Math.max(1, Math.floor(options.timeoutMs))}`,
-        `SET LOCAL TimeZone = ${literal(options.timeZone)}`,
-        "SET LOCAL DateStyle = 'ISO, MDY'",
-        "SET LOCAL IntervalStyle = 'postgres'",
-      ].join("; ");
-      const results = (await client.query({ text: `${setup}; ${first}`, types: RAW_TEXT })) as unknown as
-        | pg.QueryResult
-        | pg.QueryResult[];
-      const all = Array.isArray(results) ? results : [results];
-      const firstRows = all.slice(5).map((r) => r.rows as Record<string, string | null>[]);
-      const result = await body(transactionOf(client), firstRows);
-      await client.query("COMMIT");
-      return result;
+      result = await body(open.tx, open.firstRows);
     } catch (error) {
       const failure = error instanceof QueryError ? error : pgError(error, 0);
-      if (failure.kind === "timeout" || failure.kind === "unavailable") {
-        // The connection may still be running the statement: drop it rather than queue a ROLLBACK behind it.
-        broken = true;
-      } else {
-        try {
-          await client.query("ROLLBACK");
-        } catch {
-          broken = true;
-        }
-      }
+      await open.end(failure).catch(() => undefined);
       throw failure;
-    } finally {
-      client.release(broken);
     }
+    await open.end();
+    return result;
   }
 }
 
@@ -159,6 +250,25 @@ function transactionOf(client: pg.PoolClient): HotTransaction {
       );
       return { columns, rows };
     },
+    async cursor(sql, options) {
+      const { declare, fetch, shift } = cursorStatements({ sql, ...options });
+      let first: pg.QueryArrayResult<string[]>;
+      try {
+        if (options.params === undefined || options.params.length === 0) {
+          // Without parameters DECLARE and the first FETCH share one round trip (simple protocol).
+          const results = asResults(
+            await client.query({ text: `${declare}; ${fetch}`, rowMode: "array", types: RAW_TEXT }),
+          );
+          first = results[results.length - 1] as pg.QueryArrayResult<string[]>;
+        } else {
+          await client.query({ text: declare, values: [...options.params], types: RAW_TEXT });
+          first = await client.query({ text: fetch, rowMode: "array", types: RAW_TEXT });
+        }
+      } catch (error) {
+        throw pgError(error, shift);
+      }
+      return openCursor(client, first, fetch, options.batchRows);
+    },
     async rows(sql, params) {
       try {
         const result = await client.query({
@@ -172,6 +282,68 @@ function transactionOf(client: pg.PoolClient): HotTransaction {
       }
     },
   };
+}
+
+/** The DECLARE (capped at rowLimit + 1 rows) and FETCH statements of a streamed query. */
+function cursorStatements(request: Pick<CursorRequest, "sql" | "rowLimit" | "batchRows">): {
+  declare: string;
+  fetch: string;
+  /** Characters before the client's SQL in `declare`. */
+  shift: number;
+} {
+  return {
+    declare: `${DECLARE_PREFIX}${LIMIT_PREFIX}${request.sql}\n) AS q LIMIT ${request.rowLimit + 1}`,
+    fetch: `FETCH ${request.batchRows} FROM ${CURSOR_NAME}`,
+    shift: DECLARE_PREFIX.length + LIMIT_PREFIX.length,
+  };
+}
+
+/** A row stream over an open cursor whose first FETCH returned `first`. */
+function openCursor(
+  client: pg.PoolClient,
+  first: pg.QueryArrayResult<string[]>,
+  fetch: string,
+  batchRows: number,
+): RowStream {
+  const columns: ResultColumn[] = first.fields.map((f) => ({ name: f.name, type: pgValueType(f.dataTypeID) }));
+  const convert = (rows: string[][]): RowBatch =>
+    rows.map((row) => columns.map((c, i): Value => fromPgText(c.type, (row[i] as string | null | undefined) ?? null)));
+  let pending: RowBatch | null = first.rows.length > 0 ? convert(first.rows) : null;
+  let done = first.rows.length < batchRows;
+  let closed = false;
+  return {
+    columns,
+    async next() {
+      if (closed) return null;
+      if (pending !== null) {
+        const batch = pending;
+        pending = null;
+        return batch;
+      }
+      if (done) return null;
+      let result: pg.QueryArrayResult<string[]>;
+      try {
+        result = await client.query({ text: fetch, rowMode: "array", types: RAW_TEXT });
+      } catch (error) {
+        throw pgError(error, 0);
+      }
+      done = result.rows.length < batchRows;
+      return result.rows.length > 0 ? convert(result.rows) : null;
+    },
+    async close() {
+      // The transaction's end closes the cursor; no round trip of its own.
+      closed = true;
+      pending = null;
+    },
+  };
+}
+
+function asResults(result: unknown): pg.QueryArrayResult<string[]>[] {
+  return (Array.isArray(result) ? result : [result]) as pg.QueryArrayResult<string[]>[];
+}
+
+function asRecords(result: pg.QueryArrayResult<string[]>): Record<string, string | null>[] {
+  return result.rows.map((row) => Object.fromEntries(result.fields.map((f, i) => [f.name, row[i] ?? null])));
 }
 
 function literal(text: string): string {

@@ -5,7 +5,7 @@
  * on which engine produced it; the session TimeZone still decides bucket
  * edges and calendar arithmetic inside the query.
  */
-import { decodeAddress } from "@netflow/iceberg";
+import { formatInet } from "../sql/inet.ts";
 import type { Value, ValueType } from "./engine.ts";
 
 const US_PER_SECOND = 1_000_000n;
@@ -119,7 +119,7 @@ export function formatDate(days: number): string {
 
 /** A 16-byte cold-tier address → inet text as Postgres prints it. */
 export function addressText(bytes: Uint8Array): string {
-  return bytes.length === 16 ? decodeAddress(bytes) : `\\x${Buffer.from(bytes).toString("hex")}`;
+  return bytes.length === 16 ? formatInet(bytes) : `\\x${Buffer.from(bytes).toString("hex")}`;
 }
 
 function floorDiv(a: bigint, b: bigint): bigint {

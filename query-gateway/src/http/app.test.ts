@@ -106,7 +106,7 @@ describe("POST /api/query", () => {
       { name: "b", type: "numeric" },
     ]);
     expect(body).toMatchObject({ route: "both", strategy: "partial-aggregate", engines: ["timescale", "duckdb"] });
-    expect(body.files).toEqual({ scanned: 1, pruned: 0 });
+    expect(body.files).toEqual({ scanned: 1, pruned: 0, prunedByAddress: 0 });
     expect((body.timingsMs as { total: number }).total).toBeGreaterThan(0);
     expect(res.headers.get("server-timing")).toMatch(/total;dur=/);
   });

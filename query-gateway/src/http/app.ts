@@ -7,9 +7,12 @@ import { timingSafeEqual } from "node:crypto";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Logger } from "pino";
+import type { RowBatch } from "../engine/engine.ts";
+import { QueryError } from "../engine/errors.ts";
 import type { Gateway, QueryInfo, QueryRequest } from "../gateway.ts";
+import type { QueryStream } from "../query-stream.ts";
 import { httpError } from "./errors.ts";
-import { arrowStream, csvChunks, type ResultFormat } from "./format.ts";
+import { ArrowEncoder, CsvEncoder, JsonEncoder, type ResultFormat } from "./format.ts";
 import { OPENAPI_DOCUMENT } from "./openapi.ts";
 
 export interface AppOptions {
@@ -19,7 +22,7 @@ export interface AppOptions {
   readonly log?: Logger;
 }
 
-type GatewayApi = Pick<Gateway, "query" | "explain" | "tiers" | "healthy" | "metricsText">;
+type GatewayApi = Pick<Gateway, "stream" | "explain" | "tiers" | "healthy" | "metricsText">;
 
 export function createApp(gateway: GatewayApi, options: AppOptions): Hono {
   const app = new Hono();
@@ -76,39 +79,66 @@ export function createApp(gateway: GatewayApi, options: AppOptions): Hono {
   app.post("/api/query", async (c) => {
     const parsed = parseRequest(await readJson(c.req.raw));
     if ("error" in parsed) return c.json(parsed, 400);
-    const outcome = await gateway.query(parsed.request);
-    const { result, info, timingsMs } = outcome;
-    c.header("Server-Timing", `hot;dur=${timingsMs.hot}, cold;dur=${timingsMs.cold}, total;dur=${timingsMs.total}`);
-    if (parsed.format === "json") {
-      return c.json({
-        columns: result.columns,
-        rows: result.rows,
-        rowCount: result.rows.length,
-        ...describe(info),
-        timingsMs,
-      });
-    }
+    // The gateway stops the query when the client goes away (aborted request or cancelled body).
+    const abort = new AbortController();
+    const stream = await gateway.stream({ ...parsed.request, signal: abort.signal });
+    const { info } = stream;
+    const atFirstBatch = stream.timings();
+    c.header(
+      "Server-Timing",
+      `hot;dur=${atFirstBatch.hot}, cold;dur=${atFirstBatch.cold}, total;dur=${atFirstBatch.total}`,
+    );
     c.header("X-Gateway-Route", info.route);
     c.header("X-Gateway-Strategy", info.strategy);
     c.header("X-Gateway-Files-Scanned", String(info.filesScanned));
     c.header("X-Gateway-Files-Pruned", String(info.filesPruned));
-    c.header("X-Gateway-Row-Count", String(result.rows.length));
-    if (parsed.format === "csv") {
-      c.header("Content-Type", "text/csv; charset=utf-8");
-      const chunks = csvChunks(result);
-      return c.body(
-        new ReadableStream<Uint8Array>({
-          pull(controller) {
-            const next = chunks.next();
-            if (next.done) controller.close();
-            else controller.enqueue(new TextEncoder().encode(next.value));
-          },
-        }),
-      );
-    }
-    c.header("Content-Type", "application/vnd.apache.arrow.stream");
-    const bytes = arrowStream(result);
-    return c.body(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+    c.header("X-Gateway-Hot-Chunks", String(info.hotChunks));
+    if (info.snapshotId !== null) c.header("X-Gateway-Snapshot-Id", info.snapshotId);
+    // Known up front only when the whole result came with the first read.
+    if (stream.fullyBuffered) c.header("X-Gateway-Row-Count", String(stream.rowCountAhead));
+    const encoder = encoderFor(parsed.format, stream, info);
+    c.header("Content-Type", encoder.contentType);
+    let started = false;
+    const body = new ReadableStream<Uint8Array>(
+      {
+        async pull(controller) {
+          try {
+            if (!started) {
+              started = true;
+              const head = encoder.start();
+              if (head.length > 0) controller.enqueue(head);
+            }
+            const batch = await stream.next();
+            if (batch === null) {
+              const tail = encoder.end(null);
+              if (tail !== null && tail.length > 0) controller.enqueue(tail);
+              controller.close();
+            } else {
+              controller.enqueue(encoder.batch(batch));
+            }
+          } catch (error) {
+            // JSON ends with an error trailer; CSV and Arrow have no place for one, so the
+            // response is cut off (no final chunk): clients see a failed transfer, never a short result.
+            const tail = encoder.end(error);
+            if (tail === null) controller.error(error);
+            else {
+              controller.enqueue(tail);
+              controller.close();
+            }
+            if (!(error instanceof QueryError) || error.kind === "internal") {
+              options.log?.error({ err: error }, "query failed while streaming");
+            }
+          }
+        },
+        async cancel() {
+          abort.abort();
+          await stream.cancel();
+        },
+      },
+      // One batch ahead at most: the engine waits while the client reads.
+      { highWaterMark: 1 },
+    );
+    return c.body(body);
   });
 
   app.post("/api/explain", async (c) => {
@@ -156,13 +186,55 @@ export function createApp(gateway: GatewayApi, options: AppOptions): Hono {
   return app;
 }
 
+interface Encoder {
+  readonly contentType: string;
+  start(): Uint8Array;
+  batch(rows: RowBatch): Uint8Array;
+  /** The end of the body; `failure` set when the stream failed (null: no way to say it in-band). */
+  end(failure: unknown): Uint8Array | null;
+}
+
+function encoderFor(format: ResultFormat, stream: QueryStream, info: QueryInfo): Encoder {
+  if (format === "csv") {
+    const csv = new CsvEncoder(stream.columns);
+    return {
+      contentType: "text/csv; charset=utf-8",
+      start: () => csv.start(),
+      batch: (rows) => csv.batch(rows),
+      end: (failure) => (failure === null ? new Uint8Array(0) : null),
+    };
+  }
+  if (format === "arrow") {
+    const arrow = new ArrowEncoder(stream.columns);
+    return {
+      contentType: "application/vnd.apache.arrow.stream",
+      start: () => new Uint8Array(0),
+      batch: (rows) => arrow.batch(rows),
+      end: (failure) => (failure === null ? arrow.end() : null),
+    };
+  }
+  const json = new JsonEncoder({ columns: stream.columns, ...describe(info) });
+  return {
+    contentType: "application/json; charset=utf-8",
+    start: () => json.start(),
+    batch: (rows) => json.batch(rows),
+    end: (failure) =>
+      json.end({
+        rowCount: stream.rowCount,
+        complete: failure === null,
+        ...(failure === null ? {} : { error: httpError(failure).body }),
+        timingsMs: stream.timings(),
+      }),
+  };
+}
+
 function describe(info: QueryInfo) {
   return {
     route: info.route,
     strategy: info.strategy,
     engines: info.engines,
     tiers: { hotChunks: info.hotChunks, snapshotId: info.snapshotId },
-    files: { scanned: info.filesScanned, pruned: info.filesPruned },
+    files: { scanned: info.filesScanned, pruned: info.filesPruned, prunedByAddress: info.filesPrunedByAddress },
     hotRowsMoved: info.hotRowsMoved,
   };
 }

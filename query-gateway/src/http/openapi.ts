@@ -39,7 +39,17 @@ const info = {
     type: "object",
     properties: { hotChunks: { type: "integer" }, snapshotId: { type: ["string", "null"] } },
   },
-  files: { type: "object", properties: { scanned: { type: "integer" }, pruned: { type: "integer" } } },
+  files: {
+    type: "object",
+    properties: {
+      scanned: { type: "integer", description: "Cold data files read." },
+      pruned: { type: "integer", description: "Cold data files skipped (time bounds and address bounds)." },
+      prunedByAddress: {
+        type: "integer",
+        description: "Of `pruned`, files whose address-column bounds exclude the query's CIDR/equality predicates.",
+      },
+    },
+  },
   hotRowsMoved: { type: "integer" },
 } as const;
 
@@ -93,22 +103,54 @@ export const OPENAPI_DOCUMENT = {
         },
         responses: {
           "200": {
-            description:
-              "The result. JSON carries the metadata inline; CSV and Arrow carry it in X-Gateway-Route, X-Gateway-Strategy, X-Gateway-Files-Scanned, X-Gateway-Files-Pruned and Server-Timing headers.",
+            description: [
+              "The result, streamed: rows leave as the engines produce them (Postgres cursor batches, DuckDB chunks), one batch ahead at most.",
+              "Errors found before the first row (syntax, refusals, most engine errors, a result over the row limit within the first batches) get the error statuses below.",
+              "A failure after rows were sent cannot change the status: JSON then ends with `complete: false` and an `error` object (the same shape as an error response);",
+              "CSV and Arrow have no place for it, so the transfer is cut off without its final chunk (no Arrow end-of-stream marker), which HTTP clients report as a failed transfer.",
+              "A JSON body is complete only with `complete: true`.",
+              "Metadata for every format is in headers: X-Gateway-Route, X-Gateway-Strategy, X-Gateway-Files-Scanned, X-Gateway-Files-Pruned, X-Gateway-Hot-Chunks, X-Gateway-Snapshot-Id,",
+              "Server-Timing (hot, cold, total up to the first batch), and X-Gateway-Row-Count when the whole result was read before the first byte.",
+              "JSON repeats the metadata inline and ends with a trailer (rowCount, complete, error?, timingsMs for the whole query).",
+              "A client that stops reading holds the query (its concurrency slot, and for hot results an open transaction) until the query timeout, then the query fails.",
+            ].join(" "),
+            headers: {
+              "X-Gateway-Route": { schema: { type: "string", enum: ["hot", "cold", "both", "none"] } },
+              "X-Gateway-Strategy": { schema: { type: "string" } },
+              "X-Gateway-Files-Scanned": { schema: { type: "integer" } },
+              "X-Gateway-Files-Pruned": { schema: { type: "integer" } },
+              "X-Gateway-Hot-Chunks": { schema: { type: "integer" } },
+              "X-Gateway-Snapshot-Id": { schema: { type: "string" } },
+              "X-Gateway-Row-Count": {
+                schema: { type: "integer" },
+                description: "Only when the whole result was read before the response started.",
+              },
+              "Server-Timing": { schema: { type: "string" } },
+            },
             content: {
               "application/json": {
                 schema: {
                   type: "object",
+                  required: ["columns", "rows", "rowCount", "complete"],
                   properties: {
                     columns: {
                       type: "array",
                       items: { type: "object", properties: { name: { type: "string" }, type: { type: "string" } } },
                     },
-                    rows: { type: "array", items: { type: "array" } },
-                    rowCount: { type: "integer" },
                     ...info,
+                    rows: { type: "array", items: { type: "array" } },
+                    rowCount: { type: "integer", description: "Rows in `rows` (trailer)." },
+                    complete: {
+                      type: "boolean",
+                      description: "Trailer: true when every row was sent; false when the query failed mid-stream.",
+                    },
+                    error: {
+                      $ref: "#/components/schemas/Error",
+                      description: "Trailer, only with complete=false: why the result is incomplete.",
+                    },
                     timingsMs: {
                       type: "object",
+                      description: "Trailer: the whole query, streaming included.",
                       properties: { hot: { type: "number" }, cold: { type: "number" }, total: { type: "number" } },
                     },
                   },

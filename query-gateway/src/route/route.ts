@@ -42,8 +42,31 @@ export interface Route {
   readonly route: RouteKind;
   readonly hotChunks: readonly HotChunk[];
   readonly coldFiles: readonly ColdFile[];
-  /** Cold files skipped because their bounds miss the query's ranges. */
+  /** Cold files skipped because their bounds miss the query's ranges (time, and addresses after `pruneCold`). */
   readonly coldFilesPruned: number;
+  /** Of those, files skipped by `pruneCold` (address bounds). */
+  readonly coldFilesPrunedByFilter?: number;
+}
+
+/**
+ * Narrows a route's cold files to `keep` (the files a scan planner kept for
+ * the query's other predicates, e.g. address ranges against column bounds).
+ * The route kind follows: a query whose cold files are all skipped no longer
+ * reads the cold tier.
+ */
+export function pruneCold(r: Route, keep: ReadonlySet<string>): Route {
+  const coldFiles = r.coldFiles.filter((f) => keep.has(f.path));
+  const removed = r.coldFiles.length - coldFiles.length;
+  if (removed === 0) return { ...r, coldFilesPrunedByFilter: 0 };
+  const hot = r.hotChunks.length > 0;
+  const kind: RouteKind = hot ? (coldFiles.length > 0 ? "both" : "hot") : coldFiles.length > 0 ? "cold" : "none";
+  return {
+    route: kind,
+    hotChunks: r.hotChunks,
+    coldFiles,
+    coldFilesPruned: r.coldFilesPruned + removed,
+    coldFilesPrunedByFilter: removed,
+  };
 }
 
 /**

@@ -101,3 +101,33 @@ function parseIpv6(text: string): Uint8Array | null {
   });
   return bytes;
 }
+
+/**
+ * A 16-byte cold-tier address as Postgres prints the inet host (the same
+ * rules as engine/inet-macros.sql): ::ffff:0:0/96 is IPv4, dotted; IPv6 in
+ * lowercase groups with the first longest run of 2+ zero groups as '::',
+ * and dotted last 32 bits when only they are set beyond a zero /96
+ * (::1.2.3.4; but ::1 when the seventh group is zero too).
+ */
+export function formatInet(bytes: Uint8Array): string {
+  const b = (i: number) => bytes[i] ?? 0;
+  const dotted = `${b(12)}.${b(13)}.${b(14)}.${b(15)}`;
+  const zeroTo = (n: number) => bytes.subarray(0, n).every((x) => x === 0);
+  if (zeroTo(10) && b(10) === 0xff && b(11) === 0xff) return dotted;
+  if (zeroTo(12) && (b(12) !== 0 || b(13) !== 0)) return `::${dotted}`;
+  const groups = Array.from({ length: 8 }, (_, i) => (b(2 * i) << 8) | b(2 * i + 1));
+  let bestStart = -1;
+  let bestLength = 1;
+  for (let i = 0; i < 8; ) {
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLength) {
+      bestStart = i;
+      bestLength = j - i;
+    }
+    i = j === i ? i + 1 : j;
+  }
+  const hex = (gs: number[]) => gs.map((g) => g.toString(16)).join(":");
+  if (bestStart < 0) return hex(groups);
+  return `${hex(groups.slice(0, bestStart))}::${hex(groups.slice(bestStart + bestLength))}`;
+}

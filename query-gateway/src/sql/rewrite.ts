@@ -118,7 +118,12 @@ function postgresColumnName(node: Record<string, unknown>): string {
 }
 
 function rewriteNode(node: Record<string, unknown>, options: RewriteOptions): Record<string, unknown> | null {
-  if (isRecord(node.FuncCall)) return rewriteNow(node.FuncCall, options) ?? rewriteBucket(node.FuncCall, options);
+  if (isRecord(node.FuncCall)) {
+    return (
+      rewriteNow(node.FuncCall, options) ?? rewriteBucket(node.FuncCall, options) ?? rewriteInetFunction(node.FuncCall)
+    );
+  }
+  if (isRecord(node.TypeCast)) return rewriteInetCast(node.TypeCast);
   if (isRecord(node.SQLValueFunction)) return rewriteCurrent(node.SQLValueFunction, options);
   if (isRecord(node.A_Expr)) return rewriteAddress(node.A_Expr);
   return null;
@@ -210,6 +215,35 @@ function epochBucket(column: unknown, widthUs: bigint, originUs: bigint): Record
   );
 }
 
+/** Postgres inet functions → the macros of engine/inet-macros.sql over 16-byte addresses. */
+const INET_FUNCTIONS: Readonly<Record<string, string>> = {
+  host: "pg_inet_text",
+  abbrev: "pg_inet_text",
+  family: "pg_inet_family",
+  masklen: "pg_inet_masklen",
+};
+
+function rewriteInetFunction(call: Record<string, unknown>): Record<string, unknown> | null {
+  const names = nameList(call.funcname);
+  const name = (names[names.length - 1] ?? "").toLowerCase();
+  const args = Array.isArray(call.args) ? call.args : [];
+  const macro = INET_FUNCTIONS[name];
+  if (macro === undefined || args.length !== 1 || call.over !== undefined) return null;
+  if (names.length > 1 && names[0]?.toLowerCase() !== "pg_catalog") return null;
+  // Any argument: DuckDB has no such functions, and every inet value on the cold side is a 16-byte BLOB.
+  return expression(`${macro}(__col__)`, args[0]);
+}
+
+/** `addr::text` / `CAST(addr AS varchar)` of an address column: Postgres prints the mask. */
+function rewriteInetCast(cast: Record<string, unknown>): Record<string, unknown> | null {
+  const type = nameList(isRecord(cast.typeName) ? cast.typeName.names : undefined)
+    .pop()
+    ?.toLowerCase();
+  if (type !== "text" && type !== "varchar") return null;
+  if (!isFlowColumn(cast.arg, INET_COLUMNS)) return null;
+  return expression("pg_inet_cast_text(__col__)", cast.arg);
+}
+
 const CONTAINED_BY = new Set(["<<", "<<="]);
 const CONTAINS = new Set([">>", ">>="]);
 const MIRRORED: Readonly<Record<string, string>> = { ">>": "<<", ">>=": "<<=", "=": "=", "<>": "<>", "!=": "<>" };
@@ -280,7 +314,11 @@ function rewriteAddressList(expr: Record<string, unknown>): Record<string, unkno
     }
   }
   if (hosts.length === 0) return op === "=" ? never(column) : expression("__col__ = __col__", column);
-  return expression(`__col__ ${op === "=" ? "IN" : "NOT IN"} (${hosts.join(", ")})`, column);
+  if (op === "=") {
+    // One-value ranges, not IN: see blobComparison (bloom filters).
+    return expression(hosts.map((h) => `(__col__ >= ${h} AND __col__ <= ${h})`).join(" OR "), column);
+  }
+  return expression(`__col__ NOT IN (${hosts.join(", ")})`, column);
 }
 
 function rangePredicate(column: unknown, net: Network): Record<string, unknown> {
@@ -309,7 +347,12 @@ function mappedBlockRelation(net: Network): "inside" | "around" | "apart" {
 }
 
 function blobComparison(column: unknown, op: "=" | "<>", net: Network): Record<string, unknown> {
-  return expression(`__col__ ${op} '${blobLiteralText(networkRange(net).low)}'::blob`, column);
+  const value = `'${blobLiteralText(networkRange(net).low)}'::blob`;
+  // Equality as a one-value range: DuckDB checks an equality filter against a Parquet
+  // file's bloom filter, and the bloom filters of DuckDB-written BLOB columns were measured
+  // to reject values the column holds (0 rows instead of 45). A range still prunes by min/max.
+  if (op === "=") return expression(`__col__ >= ${value} AND __col__ <= ${value}`, column);
+  return expression(`__col__ <> ${value}`, column);
 }
 
 /** False for every address and NULL for a NULL one, as the original comparison. */

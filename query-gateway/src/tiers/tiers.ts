@@ -62,6 +62,7 @@ export interface TierReaderConfig {
 
 export class TierReader {
   private readonly snapshots = new Map<string, Promise<ColdSnapshot>>();
+  private boundStatements: string[] | undefined;
 
   constructor(private readonly config: TierReaderConfig) {}
 
@@ -71,6 +72,26 @@ export class TierReader {
    * the cut costs one round trip more than the query itself.
    */
   statements(): string {
+    return this.bound().join(";\n");
+  }
+
+  /**
+   * Only the lock and the catalog pointer (no chunk list): enough to validate
+   * a cached tier state for a query that reads the hot tier alone (see
+   * Gateway: the cold file set is a function of the pointer, and the hot
+   * query reads whatever chunks the snapshot holds).
+   */
+  pointerStatements(): string {
+    return this.bound().slice(0, 2).join(";\n");
+  }
+
+  /** The chunk-list statement alone, to complete a state read with `pointerStatements()`. */
+  chunkStatement(): string {
+    return this.bound()[2] ?? "";
+  }
+
+  private bound(): string[] {
+    if (this.boundStatements !== undefined) return this.boundStatements;
     const values = [
       this.config.catalogName,
       this.config.table.namespace.join("."),
@@ -79,17 +100,33 @@ export class TierReader {
       "flows",
       TIME_COLUMN,
     ];
-    return TIER_STATE_SQL.replace(/--[^\n]*\n/g, "").replace(/\$(\d)/g, (_, n: string) => {
-      const value = values[Number(n) - 1] ?? "";
-      return `'${value.replaceAll("'", "''")}'`;
-    });
+    // Split before binding: a configured name may contain a semicolon.
+    this.boundStatements = TIER_STATE_SQL.replace(/--[^\n]*\n/g, "")
+      .split(";")
+      .map((statement) => statement.trim())
+      .filter((statement) => statement !== "")
+      .map((statement) =>
+        statement.replace(/\$(\d)/g, (_, n: string) => {
+          const value = values[Number(n) - 1] ?? "";
+          return `'${value.replaceAll("'", "''")}'`;
+        }),
+      );
+    return this.boundStatements;
   }
 
   /** The tier state from the results of `statements()` (pointer row, then chunk rows). */
   async fromRows(results: readonly (readonly Record<string, string | null>[])[]): Promise<TierState> {
     const [pointer, chunks] = results.slice(-2);
-    const row = pointer?.[0];
-    const hotChunks: HotChunkInfo[] = (chunks ?? []).map((c) => ({
+    return this.fromParts(pointer ?? [], chunks ?? []);
+  }
+
+  /** The tier state from the pointer statement's rows and the chunk statement's rows. */
+  async fromParts(
+    pointer: readonly Record<string, string | null>[],
+    chunks: readonly Record<string, string | null>[],
+  ): Promise<TierState> {
+    const row = pointer[0];
+    const hotChunks: HotChunkInfo[] = chunks.map((c) => ({
       name: c.name ?? "",
       chunkId: Number(/_(\d+)_chunk$/.exec(c.name ?? "")?.[1] ?? -1),
       rangeStart: BigInt(c.range_start ?? "0"),
@@ -100,6 +137,12 @@ export class TierReader {
     const cold = location === null ? null : await this.snapshot(location);
     const nowUs = BigInt(row?.now_us ?? Date.now() * 1000);
     return { nowUs, hotChunks, coldFiles: cold?.files ?? [], cold };
+  }
+
+  /** The pointer statement's fields: the cut's now() and the catalog's metadata location. */
+  static pointerOf(pointer: readonly Record<string, string | null>[]): { nowUs: bigint; location: string | null } {
+    const row = pointer[0];
+    return { nowUs: BigInt(row?.now_us ?? Date.now() * 1000), location: row?.metadata_location ?? null };
   }
 
   private snapshot(location: string): Promise<ColdSnapshot> {
