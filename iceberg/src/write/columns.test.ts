@@ -1,6 +1,7 @@
 // Column kernels against naive reference computations (BigInt sorting, Buffer.compare).
 import { describe, expect, it } from "vitest";
-import { type Column, columnStats, concat, take } from "./columns.ts";
+import { columnStats } from "./column-stats.ts";
+import { type Column, concat, take } from "./columns.ts";
 import { compareI64, i64ToNumber, i64Words } from "./i64.ts";
 
 function i64Col(values: bigint[], valid?: number[]): Column {
@@ -85,5 +86,61 @@ describe("columnStats", () => {
     const bins = take(binCol([Uint8Array.of(1), Uint8Array.of(2, 3)]), [1, 1, 0]);
     expect([...bins.bytes!]).toEqual([2, 3, 2, 3, 1]);
     expect([...bins.offsets!]).toEqual([0, 2, 4, 5]);
+  });
+});
+
+describe("columnStats against a naive reference", () => {
+  // Deterministic pseudo-random values with nulls, for each physical layout.
+  let s = 7;
+  const rnd = (): number => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 4294967296;
+  };
+  const n = 500;
+  const valid = Uint8Array.from({ length: n }, () => (rnd() < 0.1 ? 0 : 1));
+  const base = { length: n, stride: 1, offsets: null, bytes: null, valid };
+  const live = (i: number): boolean => valid[i] === 1;
+  it("int", () => {
+    const v = Int32Array.from({ length: n }, () => Math.floor((rnd() - 0.5) * 2 ** 32));
+    const xs = [...v].filter((_, i) => live(i));
+    const st = columnStats({ ...base, type: "int", values: v });
+    expect(st).toMatchObject({ nullCount: n - xs.length, min: Math.min(...xs), max: Math.max(...xs) });
+  });
+  it("double with NaN", () => {
+    const v = Float64Array.from({ length: n }, () => (rnd() < 0.05 ? Number.NaN : (rnd() - 0.5) * 1e9));
+    const xs = [...v].filter((x, i) => live(i) && !Number.isNaN(x));
+    const nans = [...v].filter((x, i) => live(i) && Number.isNaN(x)).length;
+    const st = columnStats({ ...base, type: "double", values: v });
+    expect(st).toMatchObject({ nanCount: nans, min: Math.min(...xs), max: Math.max(...xs) });
+  });
+  it("boolean", () => {
+    const v = Uint8Array.from({ length: n }, () => (rnd() < 0.5 ? 1 : 0));
+    const st = columnStats({ ...base, type: "boolean", values: v });
+    expect(st).toMatchObject({ min: false, max: true });
+    const allTrue = columnStats({ ...base, type: "boolean", values: new Uint8Array(n).fill(1) });
+    expect(allTrue).toMatchObject({ min: true, max: true });
+  });
+  it("long near the sign and word boundaries", () => {
+    const picks = [0n, -1n, 2n ** 32n, 2n ** 32n - 1n, -(2n ** 32n), 2n ** 62n, -(2n ** 62n)];
+    const v = BigInt64Array.from(
+      { length: n },
+      () => picks[Math.floor(rnd() * picks.length)]! + BigInt(Math.floor(rnd() * 3) - 1),
+    );
+    const xs = [...v].filter((_, i) => live(i)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const st = columnStats({ ...base, type: "long", values: v });
+    expect(st).toMatchObject({ min: xs[0], max: xs.at(-1) });
+  });
+  it("fixed[16] addresses", () => {
+    const v = Uint8Array.from({ length: n * 16 }, (_, i) => (i % 16 < 10 && rnd() < 0.8 ? 0 : Math.floor(rnd() * 256)));
+    const xs = Array.from({ length: n }, (_, i) => v.subarray(i * 16, i * 16 + 16))
+      .filter((_, i) => live(i))
+      .sort((a, b) => Buffer.compare(a, b));
+    const st = columnStats({ ...base, type: "fixed[16]", values: v, stride: 16 });
+    expect(st.min).toEqual(xs[0]);
+    expect(st.max).toEqual(xs.at(-1));
+  });
+  it("all null", () => {
+    const st = columnStats({ ...base, type: "double", values: new Float64Array(n), valid: new Uint8Array(n) });
+    expect(st).toMatchObject({ nullCount: n, nanCount: 0, min: undefined, max: undefined });
   });
 });

@@ -9,7 +9,6 @@ import * as A from "apache-arrow";
 import { IcebergError } from "../errors.ts";
 import type { PrimitiveType, PrimitiveValue } from "../spec/types.ts";
 import { arrowType } from "./arrow-schema.ts";
-import { compareI64, i64Words } from "./i64.ts";
 
 type Fixed = Int32Array | BigInt64Array | Float32Array | Float64Array | Uint8Array | Uint32Array;
 
@@ -226,6 +225,19 @@ export function take(c: Column, idx: Int32Array | number[]): Column {
   return { ...c, length: n, values: out, valid };
 }
 
+/** Rows [start, end) as views of `c` where possible (offsets are rebased, so copied). */
+export function slice(c: Column, start: number, end: number): Column {
+  const n = end - start;
+  const valid = c.valid ? c.valid.subarray(start, end) : null;
+  if (c.offsets && c.bytes) {
+    const base = c.offsets[start]!;
+    const offsets = new Int32Array(n + 1);
+    for (let i = 0; i <= n; i++) offsets[i] = c.offsets[start + i]! - base;
+    return { ...c, length: n, offsets, bytes: c.bytes.subarray(base, c.offsets[end]!), valid };
+  }
+  return { ...c, length: n, values: c.values!.subarray(start * c.stride, end * c.stride), valid };
+}
+
 export function concat(cols: Column[]): Column {
   if (cols.length === 1) return cols[0]!;
   const first = cols[0]!;
@@ -286,104 +298,4 @@ export function valueAt(c: Column, i: number): PrimitiveValue | null {
     default:
       return v[i] as number | bigint;
   }
-}
-
-export interface ColumnStats {
-  readonly valueCount: number;
-  readonly nullCount: number;
-  /** NaN count for float/double, else undefined. */
-  readonly nanCount: number | undefined;
-  readonly min: PrimitiveValue | undefined;
-  readonly max: PrimitiveValue | undefined;
-}
-
-/** Exact value/null/NaN counts and min/max (NaN excluded, per the spec) of a column. */
-export function columnStats(c: Column): ColumnStats {
-  const n = c.length;
-  const valid = c.valid;
-  let nulls = 0;
-  if (valid) for (let i = 0; i < n; i++) nulls += 1 - valid[i]!;
-  const k = kindOf(c.type);
-  if (k === "var" || k === "fixed" || k === "dec") {
-    let minI = -1;
-    let maxI = -1;
-    if (k === "dec") {
-      let min: bigint | undefined;
-      let max: bigint | undefined;
-      for (let i = 0; i < n; i++) {
-        if (valid && !valid[i]) continue;
-        const x = valueAt(c, i) as bigint;
-        if (min === undefined || x < min) min = x;
-        if (max === undefined || x > max) max = x;
-      }
-      return { valueCount: n, nullCount: nulls, nanCount: undefined, min, max };
-    }
-    // Compare in place (no subarray per row): offsets for var-width, stride for fixed.
-    const bytes = k === "var" ? c.bytes! : (c.values as Uint8Array);
-    const offs = c.offsets;
-    const w = c.stride;
-    const start = (i: number): number => (offs ? offs[i]! : i * w);
-    const end = (i: number): number => (offs ? offs[i + 1]! : (i + 1) * w);
-    const cmp = (i: number, j: number): number => {
-      let a = start(i);
-      const ae = end(i);
-      let b = start(j);
-      const be = end(j);
-      for (; a < ae && b < be; a++, b++) {
-        const d = bytes[a]! - bytes[b]!;
-        if (d !== 0) return d;
-      }
-      return ae - a - (be - b);
-    };
-    for (let i = 0; i < n; i++) {
-      if (valid && !valid[i]) continue;
-      if (minI < 0 || cmp(i, minI) < 0) minI = i;
-      if (maxI < 0 || cmp(i, maxI) > 0) maxI = i;
-    }
-    // Strings order by UTF-8 bytes, which is what compareBytes on the encoded bytes gives.
-    return {
-      valueCount: n,
-      nullCount: nulls,
-      nanCount: undefined,
-      min: minI < 0 ? undefined : (valueAt(c, minI) ?? undefined),
-      max: maxI < 0 ? undefined : (valueAt(c, maxI) ?? undefined),
-    };
-  }
-  if (k === "i64") {
-    const words = i64Words(c.values as BigInt64Array);
-    let minI = -1;
-    let maxI = -1;
-    for (let i = 0; i < n; i++) {
-      if (valid && !valid[i]) continue;
-      if (minI < 0 || compareI64(words, i, minI) < 0) minI = i;
-      if (maxI < 0 || compareI64(words, i, maxI) > 0) maxI = i;
-    }
-    const vals = c.values as BigInt64Array;
-    return {
-      valueCount: n,
-      nullCount: nulls,
-      nanCount: undefined,
-      min: minI < 0 ? undefined : vals[minI]!,
-      max: maxI < 0 ? undefined : vals[maxI]!,
-    };
-  }
-  const v = c.values!;
-  let nans = 0;
-  let min: number | bigint | undefined;
-  let max: number | bigint | undefined;
-  for (let i = 0; i < n; i++) {
-    if (valid && !valid[i]) continue;
-    const x = v[i]!;
-    if (typeof x === "number" && Number.isNaN(x)) {
-      nans++;
-      continue;
-    }
-    if (min === undefined || x < min) min = x;
-    if (max === undefined || x > max) max = x;
-  }
-  const isFloat = k === "f32" || k === "f64";
-  const conv = (x: number | bigint | undefined): PrimitiveValue | undefined =>
-    x === undefined ? undefined : k === "bool" ? x === 1 : x;
-  // -0 and 0 compare equal; keep the spec's rule that -0 is a valid lower bound for 0.
-  return { valueCount: n, nullCount: nulls, nanCount: isFloat ? nans : undefined, min: conv(min), max: conv(max) };
 }

@@ -74,7 +74,13 @@ export function groupByPartition(
   const groups = new Map<string, { values: (PrimitiveValue | null)[]; rows: number[] }>();
   let lastKey = "";
   let last: { values: (PrimitiveValue | null)[]; rows: number[] } | undefined;
+  const single = perField.length === 1 ? perField[0]! : undefined;
   for (let r = 0; r < n; r++) {
+    // One numeric field (day/hour/... of ts), same value as the row before: same group.
+    if (single && last && r > 0 && typeof single[r] === "number" && single[r] === single[r - 1]) {
+      last.rows.push(r);
+      continue;
+    }
     let key = "";
     for (let f = 0; f < perField.length; f++) key += `${keyPart(perField[f]![r]!)}|`;
     if (key !== lastKey || !last) {
