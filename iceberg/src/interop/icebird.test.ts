@@ -19,7 +19,6 @@ import { pgQuery, SqlCatalog } from "../catalog/sql-catalog.ts";
 import { decodeAddress, encodeAddress } from "../flows/ip.ts";
 import { flowPartitionSpec, flowSortOrder, flowTableSchema } from "../flows/schema.ts";
 import type { DataFile } from "../manifest/data-file.ts";
-import { uuidToBytes } from "../spec/conversions.ts";
 import { currentSnapshot } from "../spec/metadata.ts";
 import { parseTransform } from "../spec/transforms.ts";
 import type { Schema } from "../spec/types.ts";
@@ -30,6 +29,7 @@ import { createTable, type LoadedTable, loadTable, type TableContext } from "../
 import { writeDataFiles } from "../table/write.ts";
 import { startTestPostgres, type TestPostgres } from "../testing/postgres.ts";
 import { type Row, rowsToBatch } from "../testing/rows.ts";
+import { allTypes, allTypesRows, } from "./all-types.ts";
 import { type ServedDirectory, serveDirectory } from "./http-dir.ts";
 import {
   expectedAsIcebird,
@@ -238,52 +238,6 @@ const hexOrNull = (v: unknown): string =>
 // ---------------------------------------------------------------------------------------------
 // Every primitive type under several partition specs (every transform at least once).
 
-const allTypes: Schema = {
-  schemaId: 0,
-  fields: [
-    { id: 1, name: "b", required: false, type: "boolean" },
-    { id: 2, name: "i", required: false, type: "int" },
-    { id: 3, name: "l", required: true, type: "long" },
-    { id: 4, name: "f", required: false, type: "float" },
-    { id: 5, name: "d", required: false, type: "double" },
-    { id: 6, name: "dec", required: false, type: "decimal(9,2)" },
-    { id: 7, name: "dt", required: false, type: "date" },
-    { id: 8, name: "t", required: false, type: "time" },
-    { id: 9, name: "ts", required: false, type: "timestamp" },
-    { id: 10, name: "tstz", required: true, type: "timestamptz" },
-    { id: 11, name: "s", required: false, type: "string" },
-    { id: 12, name: "u", required: false, type: "uuid" },
-    { id: 13, name: "fx", required: false, type: "fixed[4]" },
-    { id: 14, name: "bin", required: false, type: "binary" },
-  ],
-};
-const HOUR = 3_600_000_000n;
-
-function typedRows(n: number, seed: number): Row[] {
-  return Array.from({ length: n }, (_, k) => {
-    const i = seed * 100 + k;
-    const nul = k % 9 === 4;
-    // Times span 1969..1971 with sub-millisecond digits (pre-epoch values included).
-    const tstz = -400n * 24n * HOUR + BigInt(i) * 37n * HOUR + BigInt(i * 1_234_567);
-    return {
-      b: nul ? null : i % 3 === 0,
-      i: nul ? null : ((i * 7919) % 2000) - 1000,
-      l: BigInt(i) * 1_000_000_007n - 5_000_000_000n,
-      f: nul ? null : (i % 50) / 4 - 3,
-      d: nul ? null : i / 8 - 17.5,
-      dec: nul ? null : BigInt(i * 137 - 9000),
-      dt: nul ? null : i * 11 - 600,
-      t: nul ? null : (BigInt(i) * 1_000_003n) % (86_400n * 1_000_000n),
-      ts: nul ? null : tstz + 3n * HOUR,
-      tstz,
-      s: nul ? null : ["alpha", "beta", "gamma", "épsilon", "😀zeta", "a/b c", ""][i % 7]! + String(i % 5),
-      u: nul ? null : uuidToBytes(`f79c3e09-677c-4bbd-a479-3f349cb7${String(850 + (i % 100)).padStart(4, "0")}`),
-      fx: nul ? null : Uint8Array.of(i % 256, 1, 2, 3),
-      bin: nul ? null : Uint8Array.from({ length: i % 6 }, (_, j) => (i * 31 + j * 97) % 256),
-    };
-  });
-}
-
 // [table, [transform, source field id][]]
 const specs: [string, [string, number][]][] = [
   ["unpartitioned", []],
@@ -336,7 +290,7 @@ describe("all types × partition transforms, read by icebird", () => {
       const rows: Row[] = [];
       let last = "";
       for (const seed of [0, 1]) {
-        const batch = typedRows(50, seed);
+        const batch = allTypesRows(50, seed);
         rows.push(...batch);
         const t = await loadTable(ctx, id);
         last = (await fastAppend(ctx, id, await writeDataFiles(ctx, t, [rowsToBatch(allTypes, batch)])))
@@ -421,7 +375,7 @@ describe("all types × partition transforms, read by icebird", () => {
       spec: { specId: 0, fields: [{ sourceId: 13, fieldId: 1000, name: "fx", transform: parseTransform("identity") }] },
     });
     const t = await loadTable(ctx, id);
-    const after = await fastAppend(ctx, id, await writeDataFiles(ctx, t, [rowsToBatch(allTypes, typedRows(10, 0))]));
+    const after = await fastAppend(ctx, id, await writeDataFiles(ctx, t, [rowsToBatch(allTypes, allTypesRows(10, 0))]));
     await expect(icebirdRead(after.metadataLocation)).rejects.toThrow(/unsupported type/);
   });
 });

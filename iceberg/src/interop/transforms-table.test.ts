@@ -2,7 +2,6 @@
 // PyIceberg (values compared column by column) and DuckDB; plus a PyIceberg-written table
 // we append to, two writers racing, and a schema change.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { uuidToBytes } from "../spec/conversions.ts";
 import { currentSnapshot } from "../spec/metadata.ts";
 import { parseTransform } from "../spec/transforms.ts";
 import type { Schema } from "../spec/types.ts";
@@ -11,55 +10,8 @@ import { createTable, loadTable } from "../table/table.ts";
 import { writeDataFiles } from "../table/write.ts";
 import { runPythonScript } from "../testing/python.ts";
 import { normalizeRows, type Row, rowsToBatch, sortRows } from "../testing/rows.ts";
+import { allTypes, allTypesRows, HOUR } from "./all-types.ts";
 import { CATALOG_NAME, duckdbReadMany, type Env, pyicebergRead, pyicebergReadMany, startEnv } from "./fixtures.ts";
-
-const allTypes: Schema = {
-  schemaId: 0,
-  fields: [
-    { id: 1, name: "b", required: false, type: "boolean" },
-    { id: 2, name: "i", required: false, type: "int" },
-    { id: 3, name: "l", required: true, type: "long" },
-    { id: 4, name: "f", required: false, type: "float" },
-    { id: 5, name: "d", required: false, type: "double" },
-    { id: 6, name: "dec", required: false, type: "decimal(9,2)" },
-    { id: 7, name: "dt", required: false, type: "date" },
-    { id: 8, name: "t", required: false, type: "time" },
-    { id: 9, name: "ts", required: false, type: "timestamp" },
-    { id: 10, name: "tstz", required: true, type: "timestamptz" },
-    { id: 11, name: "s", required: false, type: "string" },
-    { id: 12, name: "u", required: false, type: "uuid" },
-    { id: 13, name: "fx", required: false, type: "fixed[4]" },
-    { id: 14, name: "bin", required: false, type: "binary" },
-  ],
-};
-
-const HOUR = 3_600_000_000n;
-function rows(n: number, seed: number): Row[] {
-  const out: Row[] = [];
-  for (let k = 0; k < n; k++) {
-    const i = seed * 100 + k;
-    const nul = k % 9 === 4;
-    // Times span 1969..1971 so the time transforms see pre-epoch values (floor semantics).
-    const tstz = -400n * 24n * HOUR + BigInt(i) * 37n * HOUR + BigInt(i * 1_234_567);
-    out.push({
-      b: nul ? null : i % 3 === 0,
-      i: nul ? null : ((i * 7919) % 2000) - 1000,
-      l: BigInt(i) * 1_000_000_007n - 5_000_000_000n,
-      f: nul ? null : (i % 50) / 4 - 3,
-      d: nul ? null : i / 8 - 17.5,
-      dec: nul ? null : BigInt(i * 137 - 9000),
-      dt: nul ? null : i * 11 - 600,
-      t: nul ? null : (BigInt(i) * 1_000_003n) % (86_400n * 1_000_000n),
-      ts: nul ? null : tstz + 3n * HOUR,
-      tstz,
-      s: nul ? null : ["alpha", "beta", "gamma", "delta", "épsilon", "😀zeta", ""][i % 7]! + String(i % 5),
-      u: nul ? null : uuidToBytes(`f79c3e09-677c-4bbd-a479-3f349cb7${String(850 + (i % 100)).padStart(4, "0")}`),
-      fx: nul ? null : Uint8Array.of(i % 256, 1, 2, 3),
-      bin: nul ? null : Uint8Array.from({ length: i % 6 }, (_, j) => (i + j) % 256),
-    });
-  }
-  return out;
-}
 
 let env: Env;
 beforeAll(async () => {
@@ -75,9 +27,9 @@ afterAll(async () => {
 // transform result (bucket hash, floor before 1970, truncation) drops matching rows and fails.
 type Filter = [string, (r: Row) => boolean];
 const iso = (micros: bigint): string => new Date(Number(micros / 1000n)).toISOString().replace("Z", "+00:00");
-const L = rows(60, 1)[7]!.l as bigint;
-const I = rows(60, 0)[12]!.i as number;
-const D = rows(60, 1)[30]!.tstz as bigint;
+const L = allTypesRows(60, 1)[7]!.l as bigint;
+const I = allTypesRows(60, 0)[12]!.i as number;
+const D = allTypesRows(60, 1)[30]!.tstz as bigint;
 const inWindow = (v: bigint): boolean => v >= D - 12n * HOUR && v < D + 36n * HOUR;
 const cases: [string, [string, number][], Filter[]][] = [
   [
@@ -160,8 +112,8 @@ describe("all types × every transform", () => {
           })),
         },
       });
-      const first = rows(60, 0);
-      const second = rows(60, 1);
+      const first = allTypesRows(60, 0);
+      const second = allTypesRows(60, 1);
       for (const batch of [first, second]) {
         const t = await loadTable(env.ctx, id);
         await fastAppend(env.ctx, id, await writeDataFiles(env.ctx, t, [rowsToBatch(allTypes, batch)]));
