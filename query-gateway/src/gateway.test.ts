@@ -209,6 +209,38 @@ const CASES: readonly Case[] = [
     ordered: true,
   },
   { name: "ref table alone", sql: "SELECT address, name FROM ref.exporters ORDER BY name", ordered: true },
+  {
+    // Top talkers written the natural way: ORDER BY bytes is the output column (the sum),
+    // sum(bytes) and WHERE read the input column.
+    name: "top talkers, sum named like its column",
+    sql: "SELECT src_addr, sum(bytes) AS bytes FROM flows WHERE ts > now() - interval '3650 days' GROUP BY src_addr ORDER BY bytes DESC LIMIT 10",
+    ordered: true,
+  },
+  {
+    // GROUP BY proto is the input column, ORDER BY proto the output column (dst_port).
+    name: "output name shadowing a column in GROUP BY and ORDER BY",
+    sql: "SELECT dst_port AS proto, count(*) AS n, sum(packets) AS packets FROM flows GROUP BY proto, dst_port ORDER BY proto NULLS FIRST, n, packets",
+    ordered: true,
+  },
+  {
+    name: "monthly and yearly UTC",
+    sql: "SELECT date_trunc('month', ts) AS m, date_trunc('year', ts) AS y, count(*), sum(bytes) FROM flows GROUP BY 1, 2 ORDER BY 1, 2",
+    ordered: true,
+  },
+  {
+    // The data spans the US spring-forward (2026-03-08 07:00Z): rows after it keep the
+    // month's EST start (05:00Z), and rows before 05:00Z on March 1 fall in February.
+    name: "monthly across DST America/New_York",
+    sql: "SELECT date_trunc('month', ts) AS m, count(*), sum(bytes) FROM flows GROUP BY 1 ORDER BY 1",
+    timeZone: "America/New_York",
+    ordered: true,
+  },
+  {
+    name: "yearly and quarterly across DST America/New_York",
+    sql: "SELECT date_trunc('year', ts) AS y, date_trunc('quarter', ts) AS q, count(*) FROM flows GROUP BY 1, 2 ORDER BY 1, 2",
+    timeZone: "America/New_York",
+    ordered: true,
+  },
 ];
 
 let fixture: TierFixture;
@@ -218,6 +250,8 @@ let cacheDir: string;
 beforeAll(async () => {
   fixture = await startTierFixture();
   await fixture.insert(flowDataset(FIRST_DAY, DAYS, 250, 7));
+  // Two more days across the US spring-forward (2026-03-08 07:00Z), for zoned month buckets.
+  await fixture.insert(flowDataset(FIRST_DAY + BigInt(DAYS) * DAY_US, 2, 60, 13));
   cacheDir = mkdtempSync(join(tmpdir(), "gateway-cache-"));
   gateway = new Gateway(
     gatewayConfig({ pgUrl: fixture.readerUrl, warehouse: fixture.warehouse, cacheDir, hotSliceRowLimit: 5_000 }),
@@ -298,6 +332,10 @@ describe("gateway answers like TimescaleDB holding all rows", () => {
     expect(strategies.get("per-minute series across a chunk boundary")).toBe("both/partial-aggregate");
     expect(strategies.get("median bytes")).toBe("both/hot-slice");
     expect(strategies.get("rows exactly on a chunk boundary")).toBe("hot/hot");
+    // An output name shadowing a column must not push the hot rows into DuckDB.
+    expect(strategies.get("top talkers, sum named like its column")).toBe("both/partial-aggregate");
+    expect(strategies.get("output name shadowing a column in GROUP BY and ORDER BY")).toBe("both/partial-aggregate");
+    expect(strategies.get("monthly across DST America/New_York")).toBe("both/partial-aggregate");
 
     const cold = await gateway.query({
       sql: "SELECT count(*) FROM flows WHERE ts >= '2026-03-03' AND ts < '2026-03-04'",

@@ -105,7 +105,9 @@ export function splitAggregate(stmt: Node): AggregateSplit | null {
     const having = s.havingClause === undefined ? undefined : splitter.replace(s.havingClause);
     const sort = (Array.isArray(s.sortClause) ? s.sortClause : []).map((item) => {
       if (!isRecord(item) || !isRecord(item.SortBy)) throw new NotDecomposable();
-      return { SortBy: { ...item.SortBy, node: splitter.replace(item.SortBy.node, true) } };
+      const position = outputPosition(item.SortBy.node, targets);
+      const node = position === null ? splitter.replace(item.SortBy.node, true) : intConst(position);
+      return { SortBy: { ...item.SortBy, node } };
     });
     if (groups.length === 0 && splitter.partials.length === 0) return null;
 
@@ -240,17 +242,48 @@ function resolveGroupItem(item: unknown, targets: readonly (Record<string, unkno
     if (target === undefined || target === null) throw new NotDecomposable();
     return target.val;
   }
-  if (isRecord(item.ColumnRef)) {
-    const names = nameList(item.ColumnRef.fields);
-    const only = names.length === 1 ? names[0] : undefined;
-    // Postgres prefers an input column over an output alias of the same name.
-    if (only !== undefined && !FLOW_NAMES.has(only)) {
-      const target = targets.find((t) => t?.name === only);
-      if (target !== undefined && target !== null) return target.val;
+  // Postgres prefers an input column over an output name in GROUP BY (the reverse of ORDER BY).
+  if (!(isRecord(item.ColumnRef) && FLOW_NAMES.has(bareName(item) ?? ""))) {
+    const position = outputPosition(item, targets);
+    if (position !== null) {
+      const val = targets[position - 1]?.val;
+      if (containsAggregate(val)) throw new NotDecomposable();
+      return val;
     }
   }
   if (containsAggregate(item)) throw new NotDecomposable();
   return item;
+}
+
+/**
+ * The 1-based output column a bare name refers to, as Postgres's
+ * findTargetlistEntrySQL92 resolves it: against the output names, explicit
+ * (`AS bytes`) or implicit (`sum(bytes)` is "sum"). In ORDER BY an output name
+ * wins over an input column of the same name (`sum(bytes) AS bytes … ORDER BY
+ * bytes` sorts by the sum); anything but a bare name is an input expression.
+ * Several outputs of that name with different expressions are ambiguous
+ * (Postgres refuses them): not decomposed, the engines give the error.
+ */
+function outputPosition(node: unknown, targets: readonly (Record<string, unknown> | null)[]): number | null {
+  const name = bareName(node);
+  if (name === null) return null;
+  const matches = targets.flatMap((t, i) =>
+    t !== null && (typeof t.name === "string" ? t.name : postgresName(t.val)) === name ? [i] : [],
+  );
+  const first = matches[0];
+  if (first === undefined) return null;
+  const expr = shape(targets[first]?.val);
+  if (matches.some((i) => shape(targets[i]?.val) !== expr)) throw new NotDecomposable();
+  return first + 1;
+}
+
+/** The name of an unqualified column reference (`bytes`, not `f.bytes`); null for anything else. */
+function bareName(node: unknown): string | null {
+  if (!isRecord(node) || !isRecord(node.ColumnRef)) return null;
+  const fields = Array.isArray(node.ColumnRef.fields) ? node.ColumnRef.fields : [];
+  if (fields.length !== 1) return null;
+  const names = nameList(fields);
+  return names.length === 1 ? (names[0] ?? null) : null;
 }
 
 function containsAggregate(value: unknown): boolean {

@@ -9,7 +9,9 @@
  *   zone (date_trunc by hour/day/week/... in a non-UTC session, by month or
  *   year anywhere, or with an explicit zone) become explicit-zone expressions
  *   `timezone(zone, date_trunc(unit, timezone(zone, ts)))`, because the cold
- *   engine's configuration is locked and cannot take `SET TimeZone`.
+ *   engine's configuration is locked and cannot take `SET TimeZone`; in UTC,
+ *   month/quarter/year buckets skip ICU entirely (make_timestamp(epoch_us(ts))
+ *   truncated as a naive TIMESTAMP, then make_timestamptz), ~5x faster.
  * - Address comparisons on inet flow columns (`<<`, `<<=`, `>>`, `>>=`, `=`,
  *   `<>`) against a literal become byte comparisons on the cold tier's
  *   16-byte big-endian encoding (IPv4 mapped into ::ffff:0:0/96).
@@ -28,6 +30,7 @@ import { civilFromDays, parseIntervalText } from "./time-literal.ts";
 import { fixedWidthUs } from "./time-value.ts";
 import { floorDiv, toLocal } from "./timezone.ts";
 import { isRecord, nameList } from "./walk.ts";
+import { zonedBucketTemplate } from "./zoned-bucket.ts";
 
 export interface RewriteOptions {
   /** The session TimeZone; zone-dependent buckets are computed in it. */
@@ -195,7 +198,18 @@ function rewriteBucket(call: Record<string, unknown>, options: RewriteOptions): 
   const fixed = FIXED_TRUNC_US[unit];
   if (fixed !== undefined && (ZONE_FREE_UNITS.has(unit) || utc)) return epochBucket(column, fixed, 0n);
   if (unit === "week" && utc) return epochBucket(column, 7n * FIXED_TRUNC_US.day!, WEEK_ORIGIN_US);
+  if (CALENDAR_UNITS.has(unit) && utc) {
+    // Month/quarter/year in UTC: the instant as a naive TIMESTAMP by integer arithmetic, DuckDB's
+    // plain date_trunc on TIMESTAMP, and back the same way; no ICU call per row. Measured on 3M
+    // rows (2 threads): 0.3 s against 1.5-1.8 s for the timezone('UTC', …) round trip below.
+    return expression(
+      `make_timestamptz(epoch_us(date_trunc(${quote(unit)}, make_timestamp(epoch_us(__col__)))))`,
+      column,
+    );
+  }
   if (CALENDAR_UNITS.has(unit)) {
+    const zoned = zonedBucketTemplate(unit, zone, quote);
+    if (zoned !== null) return expression(zoned, column);
     return expression(
       `timezone(${quote(zone)}, date_trunc(${quote(unit)}, timezone(${quote(zone)}, __col__)))`,
       column,
