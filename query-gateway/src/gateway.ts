@@ -7,26 +7,25 @@
  * runs the hot part — the consistent cut — then, after it commits, the cold
  * part in DuckDB over the snapshot that pointer named.
  */
-import { fileURLToPath } from "node:url";
-import { FileObjectStore, type ObjectStore, S3ObjectStore } from "@netflow/iceberg";
+import { FileObjectStore, fileLocationToPath, type ObjectStore, S3ObjectStore } from "@netflow/iceberg";
 import pino, { type Logger } from "pino";
 import type { GatewayConfig } from "./config.ts";
 import { DuckDbEngine } from "./engine/duckdb.ts";
 import { collectRows, type EngineName, type ResultSet, type RowStream, rowsStream } from "./engine/engine.ts";
 import { QueryError } from "./engine/errors.ts";
 import { FileCache } from "./engine/file-cache.ts";
+import { inlineParams } from "./engine/hot-slice.ts";
 import { Limiter } from "./engine/limiter.ts";
 import { derived, readRef } from "./engine/limits.ts";
 import { GatewayMetrics } from "./engine/metrics.ts";
 import { PARTS_TABLE } from "./engine/partial-aggregate.ts";
 import { type Plan, planQuery, type Strategy } from "./engine/plan.ts";
-import { inlineParams } from "./engine/hot-slice.ts";
 import { duckRefName, refSelectSql } from "./engine/ref-tables.ts";
 import { TimescaleEngine } from "./engine/timescale.ts";
 import { GatewayError, SQLSTATE } from "./errors.ts";
 import { QueryStream, type QueryTimings, type StreamEnd } from "./query-stream.ts";
-import { routeQuery } from "./route/route-query.ts";
 import type { Route, RouteKind } from "./route/route.ts";
+import { routeQuery } from "./route/route-query.ts";
 import { addressFilter } from "./sql/address-filter.ts";
 import { checkStatement } from "./sql/lockdown.ts";
 import { loadSqlParser } from "./sql/parser.ts";
@@ -123,7 +122,7 @@ export class Gateway {
     this.cold = new DuckDbEngine({
       memoryLimit: config.duckdbMemoryLimit,
       threads: config.duckdbThreads,
-      allowedDirectories: local ? [fileURLToPath(config.warehouse), config.cacheDir] : [config.cacheDir],
+      allowedDirectories: local ? [fileLocationToPath(config.warehouse), config.cacheDir] : [config.cacheDir],
       tempDirectory: `${config.cacheDir}/spill`,
     });
     this.tierReader = new TierReader({ store: this.store, catalogName: config.catalogName, table: config.table });
@@ -451,7 +450,7 @@ export class Gateway {
     const bytes = r.coldFiles.reduce((sum, f) => sum + ((f as { sizeBytes?: number }).sizeBytes ?? 0), 0);
     const pinned =
       this.cache === null
-        ? { paths: locations.map((l) => (l.startsWith("file:") ? fileURLToPath(l) : l)), release: () => undefined }
+        ? { paths: locations.map((l) => (l.startsWith("file:") ? fileLocationToPath(l) : l)), release: () => undefined }
         : await this.cache.acquire(locations, bytes);
     held.push(() => pinned.release());
     const s = await this.cold.open(timeZone, signal);
