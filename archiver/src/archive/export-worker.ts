@@ -1,6 +1,6 @@
 /**
- * Worker thread of the export: reads the chunk window by window and turns the
- * rows into Arrow IPC batches, while the main thread encodes Parquet and
+ * Worker thread of the export: reads the chunk window by window, hashes each
+ * row's canonical text and turns the rows into Arrow IPC batches, while the main thread encodes Parquet and
  * uploads. Reading here keeps the database connection drained even while the
  * main thread is busy in the (synchronous) Parquet encoder — on the embedded
  * engine a client that does not read its results holds the engine for every
@@ -10,8 +10,9 @@
 import { parentPort, workerData } from "node:worker_threads";
 import * as A from "apache-arrow";
 import pg from "pg";
-import { splitCanonicalText } from "../hash/row-hash.ts";
-import { rowsToRecordBatch } from "./arrow-batch.ts";
+import { ArchiverError, type ArchiverErrorKind } from "../errors.ts";
+import { TextChecksum } from "../hash/row-hash.ts";
+import { canonicalTextsToRecordBatch } from "./canonical-batch.ts";
 
 export interface ExportWorkerInput {
   readonly pgUrl: string;
@@ -22,14 +23,36 @@ export interface ExportWorkerInput {
   readonly step: string;
   /** A window with more rows than this is split in two. */
   readonly cap: number;
+  /** The batches' Arrow schema, as an Arrow IPC stream of no rows. */
+  readonly schemaIpc: Uint8Array;
+  /** `performance.now()` when the thread was created (threads share the process's time origin). */
+  readonly createdAt: number;
 }
 
 export type ExportWorkerMessage =
-  | { type: "batch"; rows: number; sum: string; ipc: Uint8Array }
+  | {
+      type: "batch";
+      rows: number;
+      /** Row-hash sum of the batch's canonical texts (decimal). */
+      sum: string;
+      ipc: Uint8Array;
+      /** Milliseconds this batch's window kept the reader waiting for the database, and converting. */
+      dbWaitMs: number;
+      convertMs: number;
+      /** On the first batch: milliseconds from the thread's start to its first query. */
+      startupMs?: number;
+    }
   | { type: "done" }
-  | { type: "error"; message: string; code: string | undefined };
+  | {
+      type: "error";
+      message: string;
+      /** A Postgres SQLSTATE, when the database failed. */
+      code: string | undefined;
+      /** Set when the error was an ArchiverError (e.g. a non-canonical row: permanent). */
+      archiver?: { kind: ArchiverErrorKind; retryable: boolean };
+    };
 
-type Row = [string, string];
+type Row = [string];
 const RAW_TEXT: pg.CustomTypesConfig = { getTypeParser: () => (v: string) => v };
 
 async function run(input: ExportWorkerInput): Promise<void> {
@@ -41,6 +64,9 @@ async function run(input: ExportWorkerInput): Promise<void> {
     credits += m.credit;
     wake?.();
   });
+  const startupMs = performance.now() - input.createdAt;
+  const schema = A.tableFromIPC(input.schemaIpc).schema;
+  let first = true;
   const client = new pg.Client({ connectionString: input.pgUrl, application_name: "netflow-archiver-export" });
   await client.connect();
   try {
@@ -64,7 +90,9 @@ async function run(input: ExportWorkerInput): Promise<void> {
     let lo = BigInt(input.start);
     let pending: Promise<Row[][]> | undefined = window(lo);
     while (pending) {
+      let t0 = performance.now();
       const parts = await pending;
+      let dbWaitMs = performance.now() - t0;
       lo += step;
       // The next window is read while this one is converted (the engine only
       // waits for the few ms of conversion between socket reads).
@@ -72,16 +100,27 @@ async function run(input: ExportWorkerInput): Promise<void> {
       pending?.catch(() => {});
       for (const rows of parts) {
         if (rows.length === 0) continue;
-        let sum = 0n;
-        for (const row of rows) sum += BigInt(row[1]);
-        const batch = rowsToRecordBatch(
-          rows.map((row) => splitCanonicalText(row[0])),
-          "hex",
-        );
+        t0 = performance.now();
+        // Hashed from the very texts the batch is built from.
+        const texts = rows.map((row) => row[0]);
+        const checksum = new TextChecksum();
+        for (const t of texts) checksum.add(t);
+        const batch = canonicalTextsToRecordBatch(texts, schema);
         const ipc = A.tableToIPC(new A.Table([batch]), "stream");
+        const convertMs = performance.now() - t0;
         while (credits === 0) await new Promise<void>((r) => (wake = r));
         credits--;
-        const msg: ExportWorkerMessage = { type: "batch", rows: rows.length, sum: sum.toString(), ipc };
+        const msg: ExportWorkerMessage = {
+          type: "batch",
+          rows: rows.length,
+          sum: checksum.result().sum.toString(),
+          ipc,
+          dbWaitMs,
+          convertMs,
+          ...(first ? { startupMs } : {}),
+        };
+        dbWaitMs = 0;
+        first = false;
         port.postMessage(msg, [ipc.buffer as ArrayBuffer]);
       }
     }
@@ -97,5 +136,6 @@ run(workerData as ExportWorkerInput).catch((e: unknown) => {
     type: "error",
     message: err.message ?? String(e),
     code: err.code,
+    ...(e instanceof ArchiverError ? { archiver: { kind: e.kind, retryable: e.retryable } } : {}),
   } satisfies ExportWorkerMessage);
 });

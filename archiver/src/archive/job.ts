@@ -4,9 +4,10 @@
  *   0. no-op when archive_log has the chunk (a retried or duplicate job)
  *   1. compress the chunk unless fully compressed (the embedded engine runs
  *      no compression policy), then fingerprint it
- *   2. export in bounded batches → data files uploaded (export.ts)
- *   3. read the files back with DuckDB: count + row-hash sum must equal
- *      Postgres' over the same rows (verify.ts)
+ *   2. export in bounded batches → data files uploaded (export.ts); the
+ *      row count must equal the chunk's flow count (the export saw it all)
+ *   3. read the files back with DuckDB: count + row-hash sum must equal the
+ *      export's, hashed in Node from the rows Postgres sent (verify.ts)
  *   4. stage the snapshot, then one transaction: lock, fingerprint check,
  *      catalog CAS, archive_log, drop (commit.ts)
  *
@@ -71,6 +72,7 @@ async function removeFiles(store: ObjectStore, files: readonly DataFile[], log: 
 export async function archiveChunk(deps: ArchiveDeps, chunkId: number): Promise<ArchiveResult> {
   const { pool, ctx, log } = deps;
   const timings: Record<string, number> = {};
+  const jobStart = performance.now();
   const lap = (name: string, t0: number): void => {
     timings[name] = Math.round(performance.now() - t0);
   };
@@ -116,8 +118,7 @@ export async function archiveChunk(deps: ArchiveDeps, chunkId: number): Promise<
     ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
   });
   lap("export", t0);
-  timings.waitForReader = Math.round(exported.readMs);
-  timings.encodeUpload = Math.round(exported.writeMs);
+  for (const [stage, ms] of Object.entries(exported.timings)) timings[stage.replace(/Ms$/, "")] = Math.round(ms);
   fault("after-upload");
   const files = exported.files;
 
@@ -138,7 +139,7 @@ export async function archiveChunk(deps: ArchiveDeps, chunkId: number): Promise<
     if (!checksumEquals(cold, exported.checksum))
       throw new ArchiverError(
         "verify-mismatch",
-        `chunk ${chunk.relation}: files read back by DuckDB give ${formatChecksum(cold)}, Postgres gave ${formatChecksum(exported.checksum)}`,
+        `chunk ${chunk.relation}: files read back by DuckDB give ${formatChecksum(cold)}, the exported rows gave ${formatChecksum(exported.checksum)}`,
         { retryable: false },
       );
     fault("after-verify");
@@ -167,6 +168,7 @@ export async function archiveChunk(deps: ArchiveDeps, chunkId: number): Promise<
       const { outcome, txMs, markerWritten } = await commitArchive(pool, ctx.store, staged, input);
       timings.commitTx = Math.round(txMs);
       if (outcome === "committed") {
+        lap("total", jobStart);
         if (markerWritten === false)
           log.warn({ chunkId }, "commit marker not written; the next commit writes a newer one");
         log.info(

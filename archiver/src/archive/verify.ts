@@ -10,9 +10,8 @@ import { createWriteStream } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { DuckDBInstance } from "@duckdb/node-api";
-import type { ObjectStore } from "@netflow/iceberg";
+import { fileLocationToPath, type ObjectStore } from "@netflow/iceberg";
 import { type Checksum, duckdbChecksumSql, parseChecksum } from "../hash/row-hash.ts";
 
 const RANGE_BYTES = 8 * 1024 * 1024;
@@ -57,7 +56,7 @@ export async function withLocalFiles<T>(
   locations: readonly string[],
   fn: (paths: string[]) => Promise<T>,
 ): Promise<T> {
-  if (locations.every((l) => l.startsWith("file://"))) return await fn(locations.map((l) => fileURLToPath(l)));
+  if (locations.every((l) => l.startsWith("file://"))) return await fn(locations.map((l) => fileLocationToPath(l)));
   const dir = await mkdtemp(join(tmpdir(), "archiver-read-"));
   try {
     const paths: string[] = [];

@@ -1,8 +1,10 @@
-// The canonical row hash computed three independent ways over the same rows:
-// Postgres (generated SQL, on the embedded TimescaleDB), DuckDB (generated SQL
-// over the Parquet files our export wrote), and Python hashlib over rows read
-// by psycopg2 and by pyarrow. Edge cases: NULLs, IPv4/IPv6/mapped addresses,
-// netmasks, extreme bigints, microsecond timestamps, both booleans.
+// The canonical row hash computed four ways over the same rows: Postgres
+// (generated SQL, on the embedded TimescaleDB), Node (node:crypto over the
+// canonical texts the export streams — what the archive job uses), DuckDB
+// (generated SQL over the Parquet files our export wrote), and Python hashlib
+// over rows read by psycopg2 and by pyarrow. Edge cases: NULLs,
+// IPv4/IPv6/mapped addresses, netmasks, extreme bigints, microsecond
+// timestamps, both booleans.
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -14,7 +16,15 @@ import { duckdbChecksum } from "../archive/verify.ts";
 import { listHotChunks } from "../hot/chunks.ts";
 import { startTestEnv, type TestEnv } from "../testing/env.ts";
 import { ensureFlowsTable } from "../warehouse/warehouse.ts";
-import { type Checksum, pgCanonicalTextExpr, pgChecksumSql, pgRowHashExpr } from "./row-hash.ts";
+import {
+  type Checksum,
+  pgCanonicalTextExpr,
+  pgChecksumSql,
+  pgHashOfText,
+  pgRowHashExpr,
+  rowHashOfText,
+  TextChecksum,
+} from "./row-hash.ts";
 
 const run = promisify(execFile);
 
@@ -85,7 +95,7 @@ describe("canonical row hash", () => {
       files.push(...r.files.map((f) => fileURLToPath(f.filePath)));
       exported = { count: exported.count + r.checksum.count, sum: exported.sum + r.checksum.sum };
     }
-    // Per-row hashes summed in JS equal Postgres' own sum.
+    // The export's checksum (hashed in Node by the reader thread) equals Postgres' own sum.
     expect(exported).toEqual({ count: 6005n, sum: BigInt(pg.s) });
 
     const duck = await duckdbChecksum(files);
@@ -100,6 +110,36 @@ describe("canonical row hash", () => {
     });
     expect(py.pg).toEqual({ n: "6005", s: pg.s });
     expect(py.parquet).toEqual({ n: "6005", s: pg.s });
+  });
+
+  it("Node's row hash equals Postgres' md5 row by row, and its sum Postgres' sum", async () => {
+    const r = await env.su.query<{ c: string; h: string }>(
+      `SELECT c, ${pgHashOfText("c")}::text AS h FROM (SELECT ${pgCanonicalTextExpr()} AS c FROM flows) s`,
+    );
+    expect(r.rows.length).toBe(6005);
+    const node = new TextChecksum();
+    let pgSum = 0n;
+    for (const row of r.rows) {
+      expect(rowHashOfText(row.c), row.c).toBe(BigInt(row.h));
+      node.add(row.c);
+      pgSum += BigInt(row.h);
+    }
+    expect(node.result()).toEqual({ count: 6005n, sum: pgSum });
+  });
+
+  it("Node's batched sum equals the BigInt sum across fold boundaries; md5 matches RFC 1321", () => {
+    const texts = Array.from({ length: 10_003 }, (_, i) => `row ${i}|\\N`);
+    let expected = 0n;
+    for (const t of texts) expected += rowHashOfText(t);
+    for (const foldEvery of [1, 7, 4096, 1 << 20]) {
+      const c = new TextChecksum(foldEvery);
+      for (const t of texts) c.add(t);
+      expect(c.result()).toEqual({ count: BigInt(texts.length), sum: expected });
+    }
+    // Independent of Node: md5("") = d41d8cd98f00b204…, md5("a") = 0cc175b9c0f1b6a8… (RFC 1321 test suite).
+    expect(rowHashOfText("")).toBe(BigInt.asIntN(64, 0xd41d8cd98f00b204n));
+    expect(rowHashOfText("a")).toBe(BigInt.asIntN(64, 0x0cc175b9c0f1b6a8n));
+    expect(rowHashOfText("message digest")).toBe(BigInt.asIntN(64, 0xf96b697d7cb7938dn));
   });
 
   it("Postgres' address encoding is the iceberg library's encodeAddress", async () => {
