@@ -47,10 +47,10 @@ export { OPENAPI_DOCUMENT } from "./http/openapi.ts";
 export { type PgWireConfig, pgWireConfigFromEnv, validatePgWireConfig } from "./pgwire/config.ts";
 export { Introspection, isIntrospection } from "./pgwire/introspection.ts";
 export { PgWireServer } from "./pgwire/server.ts";
+export { QueryStream, type QueryTimings, type StreamEnd } from "./query-stream.ts";
 export { createRestCatalogApp, withRestCatalog } from "./rest-catalog/app.ts";
 export { CatalogReader } from "./rest-catalog/catalog-reader.ts";
 export { type RestCatalogConfig, restCatalogConfigFromEnv, type VendedS3 } from "./rest-catalog/config.ts";
-export { QueryStream, type QueryTimings, type StreamEnd } from "./query-stream.ts";
 export {
   type ColdFile,
   type HotChunk,
@@ -61,8 +61,8 @@ export {
   type Tiers,
 } from "./route/route.ts";
 export { addressFilter } from "./sql/address-filter.ts";
-export { formatInet, parseInet } from "./sql/inet.ts";
 export { DEFAULT_LOCKDOWN_CONFIG, type LockdownConfig, validateLockdownConfig } from "./sql/config.ts";
+export { formatInet, parseInet } from "./sql/inet.ts";
 export { type CheckedStatement, checkStatement, type TransactionAction } from "./sql/lockdown.ts";
 export { loadSqlParser, parseSql } from "./sql/parser.ts";
 export { type RewriteOptions, rewriteSql, rewriteStatement } from "./sql/rewrite.ts";

@@ -29,7 +29,7 @@ import { createTable, type LoadedTable, loadTable, type TableContext } from "../
 import { writeDataFiles } from "../table/write.ts";
 import { startTestPostgres, type TestPostgres } from "../testing/postgres.ts";
 import { type Row, rowsToBatch } from "../testing/rows.ts";
-import { allTypes, allTypesRows, } from "./all-types.ts";
+import { allTypes, allTypesRows } from "./all-types.ts";
 import { type ServedDirectory, serveDirectory } from "./http-dir.ts";
 import {
   expectedAsIcebird,

@@ -8,6 +8,7 @@
  * TimeZone is the one setting left changeable (allowed_configs), per session.
  */
 
+import { readFileSync } from "node:fs";
 import {
   type DuckDBAppender,
   type DuckDBConnection,
@@ -21,7 +22,6 @@ import {
   DuckDBTypeId,
   type DuckDBValue,
 } from "@duckdb/node-api";
-import { readFileSync } from "node:fs";
 import { encodeAddress } from "@netflow/iceberg";
 import { FLOW_COLUMNS } from "@netflow/schema";
 import type { Engine, QueryOptions, ResultColumn, ResultSet, RowStream, Value, ValueType } from "./engine.ts";

@@ -18,8 +18,9 @@
  * (fromLocal). Measured 0.3 s on the same 3M rows. Rows outside the table's
  * span, and NULL, take the ICU round trip.
  */
-import { fromLocal, offsetSeconds, toLocal } from "./timezone.ts";
+
 import { truncateLocal } from "./time-value.ts";
+import { fromLocal, offsetSeconds, toLocal } from "./timezone.ts";
 
 const US_PER_SECOND = 1_000_000n;
 const US_PER_HOUR = 3600n * US_PER_SECOND;
