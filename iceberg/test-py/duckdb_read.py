@@ -1,36 +1,20 @@
 """Reads an Iceberg table with DuckDB's own iceberg extension (iceberg_scan on a metadata
-file) and prints {columns, rows} as JSON. DuckDB is pinned to 1.5.5, the last release with
-extension wheels on PyPI; it is installed with `pip install --target <dir> -r
-requirements-duckdb.txt` (default dir below, or $DUCKDB_PYDEPS) so it does not replace the
-system duckdb. Extensions are loaded from those wheels' files: no network.
+file) and prints {columns, rows} as JSON. DuckDB is the pinned 1.5.5 (pinned_duckdb.py).
 
 usage: duckdb_read.py '<json args>'
 args: {"metadata_location" | "metadata_locations": [...], "s3": {...} optional}
 """
-import glob
 import json
-import os
 import sys
 
-PYDEPS = os.environ.get("DUCKDB_PYDEPS", os.path.expanduser("~/.cache/netflow-analyzer/pydeps-duckdb-1.5.5"))
-sys.path.insert(0, PYDEPS)
-
+from pinned_duckdb import connect_iceberg  # first: puts the pinned duckdb on sys.path
 import duckdb  # noqa: E402
 from normalize import table_rows  # noqa: E402
 
 
-def ext_path(name):
-    hits = glob.glob(os.path.join(PYDEPS, "**", f"{name}.duckdb_extension"), recursive=True)
-    if not hits:
-        raise SystemExit(f"extension {name} not found under {PYDEPS}; pip install --target {PYDEPS} -r requirements-duckdb.txt")
-    return hits[0]
-
-
 def main():
     args = json.loads(sys.argv[1])
-    con = duckdb.connect(config={"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"})
-    for name in ("avro", "httpfs", "iceberg"):
-        con.execute(f"LOAD '{ext_path(name)}'")
+    con = connect_iceberg()
     s3 = args.get("s3")
     if s3:
         endpoint = s3["endpoint"].replace("http://", "")

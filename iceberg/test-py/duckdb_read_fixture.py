@@ -1,4 +1,4 @@
-"""Reads one Iceberg table with DuckDB's iceberg extension (pinned 1.5.5, see duckdb_read.py),
+"""Reads one Iceberg table with DuckDB's iceberg extension (pinned 1.5.5, see pinned_duckdb.py),
 once per requested snapshot, and prints {version, results: [{columns, rows} | {error}]} as JSON.
 Run it with the working directory the table's relative paths are relative to.
 
@@ -9,17 +9,14 @@ args: {"metadata_location": "...", "snapshot_ids": ["<id>" | null, ...],
 import json
 import sys
 
-from duckdb_read import PYDEPS  # noqa: F401  (puts the pinned duckdb first on sys.path)
+from pinned_duckdb import connect_iceberg  # first: puts the pinned duckdb on sys.path
 import duckdb  # noqa: E402
-from duckdb_read import ext_path  # noqa: E402
 from normalize import table_rows  # noqa: E402
 
 
 def main():
     args = json.loads(sys.argv[1])
-    con = duckdb.connect(config={"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"})
-    for name in ("avro", "httpfs", "iceberg"):
-        con.execute(f"LOAD '{ext_path(name)}'")
+    con = connect_iceberg()
     con.execute("SET TimeZone = 'UTC'")
     s3 = args.get("s3")
     if s3:

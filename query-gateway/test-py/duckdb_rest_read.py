@@ -1,35 +1,23 @@
 """Reads netflow.flows with DuckDB through the REST catalog (ATTACH … TYPE iceberg).
 
 DuckDB is the pinned 1.5.5 with its avro, httpfs and iceberg extension wheels, installed in
-$DUCKDB_PYDEPS (default ~/.cache/netflow-analyzer/pydeps-duckdb-1.5.5, see
-iceberg/test-py/duckdb_read.py); extensions load from those files, no network.
+$DUCKDB_PYDEPS (see iceberg/test-py/pinned_duckdb.py); extensions load from those files, no network.
 
 argv[1]: JSON {"uri": "<catalog endpoint>", "token": "...", "s3": {"endpoint", "access_key",
 "secret_key"}}; prints {"version", "rows", "bytes", "min_ts", "max_ts"} or {"error": "..."}.
 """
-import glob
 import json
 import os
 import sys
 
-PYDEPS = os.environ.get("DUCKDB_PYDEPS", os.path.expanduser("~/.cache/netflow-analyzer/pydeps-duckdb-1.5.5"))
-sys.path.insert(0, PYDEPS)
-
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../iceberg/test-py"))
+from pinned_duckdb import connect_iceberg  # noqa: E402  (first: puts the pinned duckdb on sys.path)
 import duckdb  # noqa: E402
-
-
-def ext_path(name):
-    hits = glob.glob(os.path.join(PYDEPS, "**", f"{name}.duckdb_extension"), recursive=True)
-    if not hits:
-        raise SystemExit(f"extension {name} not found under {PYDEPS}")
-    return hits[0]
 
 
 def main():
     args = json.loads(sys.argv[1])
-    con = duckdb.connect(config={"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"})
-    for name in ("avro", "httpfs", "iceberg"):
-        con.execute(f"LOAD '{ext_path(name)}'")
+    con = connect_iceberg()
     s3 = args["s3"]
     # The data files are read with this secret; its values are the ones the catalog vended.
     con.execute(
