@@ -142,7 +142,16 @@ describe("generator -> collector -> hot tier, every column of every flow", () =>
   }
 
   it("health: flows per exporter, no sequence gaps, no kernel drops", async () => {
-    const status = await stack.collector.refreshHealth();
+    // The health print plugin purges on its own timer, not with the database
+    // plugin: rows can land before the last health CSV does, so wait for it.
+    const flowsOf = (s: Awaited<ReturnType<typeof stack.collector.refreshHealth>>, exporter: string): number =>
+      s.exporters.filter((e) => e.exporter === exporter).reduce((n, e) => n + e.flows, 0);
+    let status = await stack.collector.refreshHealth();
+    for (let deadline = Date.now() + 30_000; Date.now() < deadline; ) {
+      if (PROTOCOLS.every((p) => flowsOf(status, p.exporter) >= COUNT)) break;
+      await new Promise((r) => setTimeout(r, 500));
+      status = await stack.collector.refreshHealth();
+    }
     for (const p of PROTOCOLS) {
       const streams = status.exporters.filter((e) => e.exporter === p.exporter);
       expect(
