@@ -154,9 +154,14 @@ describe("generator -> collector -> hot tier, every column of every flow", () =>
     }
     for (const p of PROTOCOLS) {
       const streams = status.exporters.filter((e) => e.exporter === p.exporter);
+      // On a mismatch, say whether the hot tier saw the same number (a stray
+      // datagram) or not (the health plugin's files), with the streams seen.
+      const inHot = Number(
+        (await stack.pool.query("SELECT count(*) AS n FROM flows WHERE exporter = $1", [p.exporter])).rows[0]?.n,
+      );
       expect(
         streams.reduce((n, e) => n + e.flows, 0),
-        p.protocol,
+        `${p.protocol}: health flows (hot tier now holds ${inHot}; streams ${JSON.stringify(streams)})`,
       ).toBe(COUNT);
       expect(
         streams.reduce((n, e) => n + e.gap + e.resets + e.reordered, 0),

@@ -36,14 +36,30 @@ export function parseHealthCsv(text: string, daemon: Daemon): DatagramRecord[] {
 }
 
 /**
+ * Whether a CSV file looks completely written: it ends with a newline and
+ * every line has the header's number of fields. pmacct's writer process
+ * writes through stdio buffers, so on a loaded machine a file can sit
+ * half-written for longer than the settle time; reading it then and deleting
+ * it would lose the rest.
+ */
+export function isCompleteCsv(text: string): boolean {
+  if (text === "" || !text.endsWith("\n")) return false;
+  const lines = text.slice(0, -1).split("\n");
+  const fields = lines[0]?.split(",").length ?? 0;
+  return lines.every((l) => l.split(",").length === fields);
+}
+
+/**
  * Collects the files the print plugin wrote since the last call, oldest
- * first, and deletes them. A file younger than settleMs may still be being
- * written by pmacct's writer process and is left for the next call.
+ * first, and deletes them. A file younger than settleMs, or one that looks
+ * half-written and is younger than giveUpMs, may still be being written by
+ * pmacct's writer process and is left for the next call.
  */
 export async function drainHealthFiles(
   dir: string,
   settleMs = 1000,
   nowMs = Date.now(),
+  giveUpMs = 30_000,
 ): Promise<Array<{ daemon: Daemon; records: DatagramRecord[] }>> {
   let names: string[];
   try {
@@ -59,8 +75,10 @@ export async function drainHealthFiles(
   for (const m of files) {
     const path = join(dir, m[0]);
     try {
-      if (nowMs - (await stat(path)).mtimeMs < settleMs) continue;
+      const age = nowMs - (await stat(path)).mtimeMs;
+      if (age < settleMs) continue;
       const text = await readFile(path, "utf8");
+      if (!isCompleteCsv(text) && age < giveUpMs) continue;
       await unlink(path);
       batches.push({ daemon: m[1] as Daemon, records: parseHealthCsv(text, m[1] as Daemon) });
     } catch {
