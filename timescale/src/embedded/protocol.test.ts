@@ -119,23 +119,73 @@ describe("SCRAM verifiers", () => {
 });
 
 describe("WAL flushing", () => {
-  it("flushes only segments modified since their last flush", async () => {
+  const segment = (n: number): string => `00000001000000000000${n.toString(16).toUpperCase().padStart(4, "0")}`;
+  const walDir = (): { dir: string; file: (n: number) => string; age: (n: number, seconds: number) => void } => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "walsync-"));
     fs.mkdirSync(path.join(dir, "pg_wal"));
-    const a = path.join(dir, "pg_wal", "000000010000000000000001");
-    const b = path.join(dir, "pg_wal", "000000010000000000000002");
-    fs.writeFileSync(a, "x");
-    fs.writeFileSync(b, "y");
     fs.writeFileSync(path.join(dir, "pg_wal", "archive_status"), "");
+    const file = (n: number) => path.join(dir, "pg_wal", segment(n));
+    const age = (n: number, seconds: number) => {
+      const t = Date.now() / 1000 - seconds;
+      fs.utimesSync(file(n), t, t);
+    };
+    return { dir, file, age };
+  };
+
+  it("flushes only segments modified since their last flush", async () => {
+    const { dir, file, age } = walDir();
+    fs.writeFileSync(file(1), "x");
+    fs.writeFileSync(file(2), "y");
+    age(1, 20);
+    age(2, 10);
     const sync = new WalSync(dir);
     await sync.flush();
     expect(sync.syncs).toBe(2);
     await sync.flush();
     expect(sync.syncs).toBe(2);
-    await new Promise((r) => setTimeout(r, 20));
-    fs.appendFileSync(b, "more");
+    fs.appendFileSync(file(2), "more");
+    // Three commits at once share two flushes (the running one may have looked before a write);
+    // a segment written this recently is flushed by both, as the clock may not have ticked.
     await Promise.all([sync.flush(), sync.flush(), sync.flush()]);
-    expect(sync.syncs).toBe(3);
+    expect(sync.syncs).toBe(4);
+    age(2, 10);
+    await sync.flush();
+    expect(sync.syncs).toBe(5);
+    await sync.flush();
+    expect(sync.syncs).toBe(5);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("looks only at the segment being written and the next, however many pg_wal holds", async () => {
+    const { dir, file, age } = walDir();
+    // 500 old segments, the current one (600), and recycled segments waiting under future names.
+    for (let n = 100; n < 600; n++) {
+      fs.writeFileSync(file(n), "old");
+      age(n, 3600);
+    }
+    fs.writeFileSync(file(600), "current");
+    age(600, 5);
+    for (let n = 601; n < 640; n++) {
+      fs.writeFileSync(file(n), "recycled");
+      age(n, 7200);
+    }
+    const sync = new WalSync(dir);
+    await sync.flush();
+    expect(sync.syncs).toBe(540);
+    await sync.flush();
+    expect({ syncs: sync.syncs, checked: sync.lastChecked }).toEqual({ syncs: 540, checked: 2 });
+    // A commit fills the current segment and goes on into the first recycled one.
+    fs.appendFileSync(file(600), "commit");
+    fs.writeFileSync(file(601), "commit");
+    await sync.flush();
+    expect({ syncs: sync.syncs, checked: sync.lastChecked }).toEqual({ syncs: 542, checked: 3 });
+    // Read-only transactions after it: the new current segment is flushed while its mtime is
+    // recent (see RECENT_NS), then only looked at.
+    age(601, 5);
+    await sync.flush();
+    expect({ syncs: sync.syncs, checked: sync.lastChecked }).toEqual({ syncs: 543, checked: 2 });
+    await sync.flush();
+    expect({ syncs: sync.syncs, checked: sync.lastChecked }).toEqual({ syncs: 543, checked: 2 });
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });
