@@ -362,8 +362,7 @@ function toValue(type: DuckDBType | undefined, v: DuckDBValue): Value {
   if (v === null) return null;
   if (typeof v === "boolean" || typeof v === "string") return v;
   if (typeof v === "number") return v;
-  if (typeof v === "bigint")
-    return type?.typeId === DuckDBTypeId.HUGEINT ? numericValue(v.toString()) : integerValue(v);
+  if (typeof v === "bigint") return integerValue(v);
   if (v instanceof DuckDBTimestampTZValue) return v.isFinite ? formatInstant(v.micros) : v.toString();
   if (v instanceof DuckDBTimestampValue) return v.isFinite ? formatWall(v.micros) : v.toString();
   if (v instanceof DuckDBDateValue) return v.isFinite ? formatDate(v.days) : v.toString();

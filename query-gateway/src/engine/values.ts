@@ -101,20 +101,62 @@ export function formatInstant(us: bigint): string {
   return `${formatWall(us)}Z`;
 }
 
-/** Wall-clock microseconds (as if UTC) → `2026-03-01T00:00:00[.ffffff]`. */
+const US_PER_DAY_N = 86_400_000_000;
+const MAX_SAFE_US = BigInt(Number.MAX_SAFE_INTEGER);
+const TWO_DIGITS = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, "0"));
+/** The last day formatted and its `YYYY-MM-DDT` prefix: result rows come mostly in time order. */
+let prefixDay = Number.NaN;
+let prefix = "";
+
+/**
+ * Wall-clock microseconds (as if UTC) → `2026-03-01T00:00:00[.ffffff]`. Called once per
+ * timestamp of every result row, so it works in doubles (exact below 2^53 µs, the year 2255)
+ * and reuses the date part of the previous call.
+ */
 export function formatWall(us: bigint): string {
+  if (us > MAX_SAFE_US || us < -MAX_SAFE_US) return formatWallExact(us);
+  const n = Number(us);
+  let day = Math.floor(n / US_PER_DAY_N);
+  let rest = n - day * US_PER_DAY_N;
+  // The division rounds: put a value one microsecond off a day boundary on the right day.
+  if (rest < 0) {
+    day -= 1;
+    rest += US_PER_DAY_N;
+  } else if (rest >= US_PER_DAY_N) {
+    day += 1;
+    rest -= US_PER_DAY_N;
+  }
+  if (day !== prefixDay) {
+    prefixDay = day;
+    prefix = `${datePart(day)}T`;
+  }
+  const seconds = Math.floor(rest / 1_000_000);
+  const micros = rest - seconds * 1_000_000;
+  const time = `${TWO_DIGITS[Math.floor(seconds / 3600)]}:${TWO_DIGITS[Math.floor(seconds / 60) % 60]}:${TWO_DIGITS[seconds % 60]}`;
+  return micros === 0 ? prefix + time : `${prefix}${time}.${String(micros).padStart(6, "0").replace(/0+$/, "")}`;
+}
+
+/** formatWall for any bigint, the slow way (years beyond 2255 or before -2255). */
+function formatWallExact(us: bigint): string {
   const day = floorDiv(us, US_PER_DAY);
   const rest = us - day * US_PER_DAY;
-  const { year, month, dayOfMonth } = civilFromDays(Number(day));
   const seconds = rest / US_PER_SECOND;
   const micros = rest % US_PER_SECOND;
-  const two = (n: bigint | number) => String(n).padStart(2, "0");
   const fraction = micros === 0n ? "" : `.${String(micros).padStart(6, "0").replace(/0+$/, "")}`;
-  return `${String(year).padStart(4, "0")}-${two(month)}-${two(dayOfMonth)}T${two(seconds / 3600n)}:${two((seconds / 60n) % 60n)}:${two(seconds % 60n)}${fraction}`;
+  return `${datePart(Number(day))}T${pad2(seconds / 3600n)}:${pad2((seconds / 60n) % 60n)}:${pad2(seconds % 60n)}${fraction}`;
+}
+
+function pad2(n: bigint): string {
+  return String(n).padStart(2, "0");
+}
+
+function datePart(day: number): string {
+  const { year, month, dayOfMonth } = civilFromDays(day);
+  return `${String(year).padStart(4, "0")}-${TWO_DIGITS[month]}-${TWO_DIGITS[dayOfMonth]}`;
 }
 
 export function formatDate(days: number): string {
-  return formatWall(BigInt(days) * US_PER_DAY).slice(0, 10);
+  return datePart(days);
 }
 
 /** A 16-byte cold-tier address → inet text as Postgres prints it. */
