@@ -30,7 +30,9 @@ export type IcebergErrorKind =
   /** The catalog database failed. */
   | "catalog"
   /** The table uses a feature the reader cannot read correctly (deletion vectors, v3 types, ...); named in the message. */
-  | "unsupported-feature";
+  | "unsupported-feature"
+  /** A setting is invalid or asks for something not installed (e.g. the native Parquet encoder). */
+  | "invalid-config";
 
 export class IcebergError extends Error {
   readonly kind: IcebergErrorKind;

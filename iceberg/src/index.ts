@@ -62,3 +62,4 @@ export {
 export { tableWriter, type WriteOptions, writeDataFiles } from "./table/write.ts";
 export { arrowSchema, FIELD_ID_KEY } from "./write/arrow-schema.ts";
 export { DataFileWriter, type DataFileWriterOptions } from "./write/data-file-writer.ts";
+export { chooseEncoder, type EncoderChoice, NATIVE_MODULE_PATH, nativeEncoder } from "./write/parquet-encoder.ts";

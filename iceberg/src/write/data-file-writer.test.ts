@@ -1,7 +1,7 @@
 // The writer's data-file descriptions checked against pyarrow (Arrow C++) reading the same
 // files: exact size, rows, per-column compressed sizes, null counts, min/max, field ids,
 // split offsets, zstd; plus splitting at the target size and sorting.
-import { mkdtemp, rm, stat } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -16,6 +16,7 @@ import type { PrimitiveType, Schema } from "../spec/types.ts";
 import { runPythonScript } from "../testing/python.ts";
 import { normalizeRows, type Row, rowsToBatch, sortRows } from "../testing/rows.ts";
 import { DataFileWriter } from "./data-file-writer.ts";
+import type { EncoderChoice } from "./parquet-encoder.ts";
 
 const schema: Schema = {
   schemaId: 0,
@@ -70,6 +71,7 @@ afterAll(async () => {
 });
 
 async function write(
+  encoder: EncoderChoice,
   name: string,
   input: Row[],
   opts: {
@@ -81,6 +83,7 @@ async function write(
   } = {},
 ) {
   const w = new DataFileWriter({
+    encoder,
     store: new FileObjectStore(),
     schema,
     spec: UNPARTITIONED,
@@ -104,96 +107,165 @@ function boundToJson(type: PrimitiveType, b: Uint8Array | undefined): JsonValue 
   return v as JsonValue;
 }
 
-describe("DataFileWriter metrics against pyarrow", () => {
-  let files: DataFile[] = [];
-  let py: PyFile[] = [];
-  beforeAll(async () => {
-    // pyarrow's reference min/max/null counts come from Parquet statistics (written for all columns by default).
-    files = await write("metrics", rows(5000, false), { rowGroupRows: 1000 });
-    py = (await runPythonScript("parquet_stats.py", { files: files.map((f) => f.filePath) })) as unknown as PyFile[];
-  });
-
-  it("one zstd file with field ids, exact size/rows/split offsets", async () => {
-    expect(files).toHaveLength(1);
-    const f = files[0]!;
-    const p = py[0]!;
-    expect(p.compression).toBe("ZSTD");
-    expect(f.fileSizeInBytes).toBe(p.size);
-    expect(f.fileSizeInBytes).toBe((await stat(f.filePath)).size);
-    expect(f.recordCount).toBe(p.rows);
-    expect(p.row_groups).toBe(5);
-    expect(f.splitOffsets).toEqual(p.split_offsets);
-    for (const field of schema.fields) expect(p.columns[field.name]?.field_id, field.name).toBe(field.id);
-    expect(f.sortOrderId).toBe(1);
-  });
-
-  it("column sizes, value/null counts and bounds equal what pyarrow reads", () => {
-    const f = files[0]!;
-    const p = py[0]!;
-    for (const field of schema.fields) {
-      const c = p.columns[field.name]!;
-      expect(f.columnSizes.get(field.id), `size ${field.name}`).toBe(c.size);
-      expect(f.valueCounts.get(field.id), `values ${field.name}`).toBe(5000);
-      expect(f.nullValueCounts.get(field.id), `nulls ${field.name}`).toBe(c.nulls);
-      const type = field.type as PrimitiveType;
-      expect(boundToJson(type, f.lowerBounds.get(field.id)), `min ${field.name}`).toEqual(c.min);
-      expect(boundToJson(type, f.upperBounds.get(field.id)), `max ${field.name}`).toEqual(c.max);
-    }
-    expect(f.nanValueCounts.get(6)).toBe(0);
-  });
-
-  it("statistics on sort/partition columns only, data page v2: same rows, same Iceberg metrics", async () => {
-    const input = rows(5000, false);
-    const opts = { rowGroupRows: 1000, stats: "sort-and-partition", pageVersion: 2 } as const;
-    const d = (await write("lean-stats", input, opts))[0]!;
-    const p = ((await runPythonScript("parquet_stats.py", { files: [d.filePath] })) as unknown as PyFile[])[0]!;
-    const f = files[0]!;
-    expect(d.valueCounts).toEqual(f.valueCounts);
-    expect(d.nullValueCounts).toEqual(f.nullValueCounts);
-    expect(d.lowerBounds).toEqual(f.lowerBounds);
-    expect(d.upperBounds).toEqual(f.upperBounds);
-    expect(p.columns.ts?.min).toEqual(py[0]!.columns.ts?.min);
-    expect(p.columns.bytes?.min ?? null).toBeNull();
-    expect(sortRows(p.data)).toEqual(normalizeRows(schema, input));
-  });
-
-  it("pyarrow reads back exactly the rows", () => {
-    expect(sortRows(py[0]!.data)).toEqual(normalizeRows(schema, rows(5000, false)));
-  });
-});
-
-describe("DataFileWriter behaviour", () => {
-  it("splits at the target file size, rows intact", async () => {
-    const input = rows(20_000, false);
-    const files = await write("split", input, { target: 40_000, rowGroupRows: 1000 });
-    expect(files.length).toBeGreaterThan(2);
-    expect(files.reduce((s, f) => s + f.recordCount, 0)).toBe(20_000);
-    const py = (await runPythonScript("parquet_stats.py", {
-      files: files.map((f) => f.filePath),
-    })) as unknown as PyFile[];
-    expect(sortRows(py.flatMap((p) => p.data))).toEqual(normalizeRows(schema, input));
-    py.forEach((p, i) => {
-      expect(p.size).toBe(files[i]!.fileSizeInBytes);
-      expect(p.rows).toBe(files[i]!.recordCount);
+// The same suite for both encoders: arrow-rs built natively and as parquet-wasm.
+describe.each(["native", "wasm"] as const)("%s encoder", (encoder) => {
+  describe("DataFileWriter metrics against pyarrow", () => {
+    let files: DataFile[] = [];
+    let py: PyFile[] = [];
+    beforeAll(async () => {
+      // pyarrow's reference min/max/null counts come from Parquet statistics (written for all columns by default).
+      files = await write(encoder, `${encoder}-metrics`, rows(5000, false), { rowGroupRows: 1000 });
+      py = (await runPythonScript("parquet_stats.py", { files: files.map((f) => f.filePath) })) as unknown as PyFile[];
     });
-    // Files are consecutive time ranges (input was in order): bounds do not overlap.
-    for (let i = 1; i < files.length; i++) {
-      const prevMax = fromBytes("timestamptz", files[i - 1]!.upperBounds.get(1)!) as bigint;
-      const min = fromBytes("timestamptz", files[i]!.lowerBounds.get(1)!) as bigint;
-      expect(min > prevMax).toBe(true);
-    }
+
+    it("one zstd file with field ids, exact size/rows/split offsets", async () => {
+      expect(files).toHaveLength(1);
+      const f = files[0]!;
+      const p = py[0]!;
+      expect(p.compression).toBe("ZSTD");
+      expect(f.fileSizeInBytes).toBe(p.size);
+      expect(f.fileSizeInBytes).toBe((await stat(f.filePath)).size);
+      expect(f.recordCount).toBe(p.rows);
+      expect(p.row_groups).toBe(5);
+      expect(f.splitOffsets).toEqual(p.split_offsets);
+      for (const field of schema.fields) expect(p.columns[field.name]?.field_id, field.name).toBe(field.id);
+      expect(f.sortOrderId).toBe(1);
+    });
+
+    it("column sizes, value/null counts and bounds equal what pyarrow reads", () => {
+      const f = files[0]!;
+      const p = py[0]!;
+      for (const field of schema.fields) {
+        const c = p.columns[field.name]!;
+        expect(f.columnSizes.get(field.id), `size ${field.name}`).toBe(c.size);
+        expect(f.valueCounts.get(field.id), `values ${field.name}`).toBe(5000);
+        expect(f.nullValueCounts.get(field.id), `nulls ${field.name}`).toBe(c.nulls);
+        const type = field.type as PrimitiveType;
+        expect(boundToJson(type, f.lowerBounds.get(field.id)), `min ${field.name}`).toEqual(c.min);
+        expect(boundToJson(type, f.upperBounds.get(field.id)), `max ${field.name}`).toEqual(c.max);
+      }
+      expect(f.nanValueCounts.get(6)).toBe(0);
+    });
+
+    it("statistics on sort/partition columns only, data page v2: same rows, same Iceberg metrics", async () => {
+      const input = rows(5000, false);
+      const opts = { rowGroupRows: 1000, stats: "sort-and-partition", pageVersion: 2 } as const;
+      const d = (await write(encoder, `${encoder}-lean-stats`, input, opts))[0]!;
+      const p = ((await runPythonScript("parquet_stats.py", { files: [d.filePath] })) as unknown as PyFile[])[0]!;
+      const f = files[0]!;
+      expect(d.valueCounts).toEqual(f.valueCounts);
+      expect(d.nullValueCounts).toEqual(f.nullValueCounts);
+      expect(d.lowerBounds).toEqual(f.lowerBounds);
+      expect(d.upperBounds).toEqual(f.upperBounds);
+      expect(p.columns.ts?.min).toEqual(py[0]!.columns.ts?.min);
+      expect(p.columns.bytes?.min ?? null).toBeNull();
+      expect(sortRows(p.data)).toEqual(normalizeRows(schema, input));
+    });
+
+    it("pyarrow reads back exactly the rows", () => {
+      expect(sortRows(py[0]!.data)).toEqual(normalizeRows(schema, rows(5000, false)));
+    });
   });
 
-  it("sorts each row group; a file is marked sorted only when it is", async () => {
-    const single = await write("sorted", rows(900, true), { rowGroupRows: 1000 });
-    const p = (
-      (await runPythonScript("parquet_stats.py", { files: [single[0]!.filePath] })) as unknown as PyFile[]
-    )[0]!;
-    const ts = p.data.map((r) => (r as JsonValue[])[0] as number);
-    expect([...ts].sort((a, b) => a - b)).toEqual(ts);
-    expect(single[0]!.sortOrderId).toBe(1);
-    // Shuffled input over several row groups: each group sorted, the file as a whole is not.
-    const multi = await write("unsorted", rows(3000, true), { rowGroupRows: 1000 });
-    expect(multi[0]!.sortOrderId).toBeUndefined();
+  describe("DataFileWriter behaviour", () => {
+    it("splits at the target file size, rows intact", async () => {
+      const input = rows(20_000, false);
+      const files = await write(encoder, `${encoder}-split`, input, { target: 40_000, rowGroupRows: 1000 });
+      expect(files.length).toBeGreaterThan(2);
+      expect(files.reduce((s, f) => s + f.recordCount, 0)).toBe(20_000);
+      const py = (await runPythonScript("parquet_stats.py", {
+        files: files.map((f) => f.filePath),
+      })) as unknown as PyFile[];
+      expect(sortRows(py.flatMap((p) => p.data))).toEqual(normalizeRows(schema, input));
+      py.forEach((p, i) => {
+        expect(p.size).toBe(files[i]!.fileSizeInBytes);
+        expect(p.rows).toBe(files[i]!.recordCount);
+      });
+      // Files are consecutive time ranges (input was in order): bounds do not overlap.
+      for (let i = 1; i < files.length; i++) {
+        const prevMax = fromBytes("timestamptz", files[i - 1]!.upperBounds.get(1)!) as bigint;
+        const min = fromBytes("timestamptz", files[i]!.lowerBounds.get(1)!) as bigint;
+        expect(min > prevMax).toBe(true);
+      }
+    });
+
+    it("sorts each row group; a file is marked sorted only when it is", async () => {
+      const single = await write(encoder, `${encoder}-sorted`, rows(900, true), { rowGroupRows: 1000 });
+      const p = (
+        (await runPythonScript("parquet_stats.py", { files: [single[0]!.filePath] })) as unknown as PyFile[]
+      )[0]!;
+      const ts = p.data.map((r) => (r as JsonValue[])[0] as number);
+      expect([...ts].sort((a, b) => a - b)).toEqual(ts);
+      expect(single[0]!.sortOrderId).toBe(1);
+      // Shuffled input over several row groups: each group sorted, the file as a whole is not.
+      const multi = await write(encoder, `${encoder}-unsorted`, rows(3000, true), { rowGroupRows: 1000 });
+      expect(multi[0]!.sortOrderId).toBeUndefined();
+    });
+  });
+
+  it("metrics from the footer's statistics equal metrics computed from the rows", async () => {
+    const wide: Schema = {
+      schemaId: 0,
+      fields: [
+        { id: 1, name: "ts", required: true, type: "timestamptz" },
+        { id: 2, name: "flag", required: false, type: "boolean" },
+        { id: 3, name: "day", required: false, type: "date" },
+        { id: 4, name: "at", required: false, type: "time" },
+        { id: 5, name: "n", required: false, type: "int" },
+        { id: 6, name: "big", required: false, type: "long" },
+        { id: 7, name: "text", required: false, type: "string" },
+        { id: 8, name: "blob", required: false, type: "binary" },
+        { id: 9, name: "local", required: false, type: "timestamp" },
+      ],
+    };
+    // Row groups of 500: the second is all nulls in every optional column; strings and
+    // binaries longer than the 64 bytes arrow-rs keeps of a statistic; negative numbers.
+    const input: Row[] = Array.from({ length: 2000 }, (_, k) => {
+      const none = k >= 500 && k < 1000;
+      return {
+        ts: 1_700_000_000_000_000n + BigInt(k) * 1_000_000n,
+        flag: none ? null : k % 3 === 0,
+        day: none ? null : -400 + ((k * 37) % 900),
+        at: none ? null : BigInt((k * 7919) % 86_400) * 1_000_000n,
+        n: none ? null : ((k * 7919) % 20_001) - 10_000,
+        big: none ? null : BigInt((k * 104_729) % 1_000_003) * -9_000_000_000n + 7n,
+        text: none ? null : `${"é€𝄞".repeat(k % 40)}-${k % 97}`,
+        blob: none ? null : Uint8Array.from({ length: (k % 90) + 1 }, (_, j) => (k * 31 + j * 7) % 256),
+        local: none ? null : BigInt(k - 1000) * 86_400_000_000n,
+      };
+    });
+    const writeWide = async (tag: string, metricsFromRows: boolean): Promise<DataFile> => {
+      const w = new DataFileWriter({
+        encoder,
+        store: new FileObjectStore(),
+        schema: wide,
+        spec: UNPARTITIONED,
+        sortOrder: byTs,
+        dataLocation: `file://${dir}/${encoder}-${tag}`,
+        rowGroupRows: 500,
+        metricsFromRows,
+      });
+      for (let i = 0; i < input.length; i += 300) await w.write(rowsToBatch(wide, input.slice(i, i + 300)));
+      return (await w.close())[0]!;
+    };
+    const fromFooter = await writeWide("footer-metrics", false);
+    const fromRows = await writeWide("row-metrics", true);
+    expect(fromFooter.nullValueCounts.get(2)).toBe(500);
+    expect(fromFooter.valueCounts).toEqual(fromRows.valueCounts);
+    expect(fromFooter.nullValueCounts).toEqual(fromRows.nullValueCounts);
+    expect(fromFooter.lowerBounds).toEqual(fromRows.lowerBounds);
+    expect(fromFooter.upperBounds).toEqual(fromRows.upperBounds);
+    expect(fromFooter.lowerBounds.size).toBe(9);
+  });
+
+  it("writes the same bytes as the other encoder (both are arrow-rs 59.3.0)", async () => {
+    const other = encoder === "native" ? "wasm" : "native";
+    const input = rows(5000, true);
+    const [mine] = await write(encoder, `${encoder}-same-a`, input, { rowGroupRows: 1000 });
+    const [theirs] = await write(other, `${encoder}-same-b`, input, { rowGroupRows: 1000 });
+    const a = await readFile(mine!.filePath);
+    const b = await readFile(theirs!.filePath);
+    expect(a.byteLength).toBe(b.byteLength);
+    expect(a.equals(b)).toBe(true);
   });
 });

@@ -34,7 +34,10 @@ import { arrowSchema } from "./arrow-schema.ts";
 import { columnBounds } from "./bounds.ts";
 import { columnStats } from "./column-stats.ts";
 import { type Column, concat, fromArrow, nullColumn, slice, take, toArrow } from "./columns.ts";
-import { ParquetSink } from "./parquet-sink.ts";
+import { footerMetricsUsable, metricsFromFooter } from "./footer-metrics.ts";
+import { NativeParquetSink } from "./native-sink.ts";
+import { chooseEncoder, type EncoderChoice, nativeEncoder } from "./parquet-encoder.ts";
+import { ParquetSink, type RowGroupSink } from "./parquet-sink.ts";
 import { groupByPartition } from "./partitioner.ts";
 import { boundaryInOrder, sortPermutation } from "./sorter.ts";
 
@@ -61,6 +64,14 @@ export interface DataFileWriterOptions {
   readonly parquetStatistics?: "all" | "sort-and-partition";
   /** Parquet data page version; default 1 (every reader), 2 encodes somewhat faster. */
   readonly parquetDataPageVersion?: 1 | 2;
+  /** Parquet encoder (parquet-encoder.ts); default ICEBERG_PARQUET_ENCODER, else native when built. */
+  readonly encoder?: EncoderChoice;
+  /**
+   * Compute every column's metrics from the rows. By default columns with
+   * Parquet chunk statistics take null counts and bounds from the footer
+   * where those are exact Iceberg bounds (footer-metrics.ts), saving a pass.
+   */
+  readonly metricsFromRows?: boolean;
 }
 
 interface Acc {
@@ -74,7 +85,7 @@ interface Acc {
 interface OpenFile {
   readonly partition: readonly (PrimitiveValue | null)[];
   readonly dir: string;
-  sink: ParquetSink | undefined;
+  sink: RowGroupSink | undefined;
   buffered: Column[][];
   bufferedRows: number;
   rows: number;
@@ -93,6 +104,10 @@ export class DataFileWriter {
   private readonly rowGroupRows: number;
   private readonly prefix: string;
   private readonly statisticsColumns: string[] | undefined;
+  /** The Parquet encoder this writer uses. */
+  readonly encoder: EncoderChoice;
+  /** Per column: metrics from the footer's statistics rather than from the rows. */
+  private readonly footerMetrics: boolean[];
   private readonly open = new Map<string, OpenFile>();
   private readonly done: DataFile[] = [];
   private readonly written: string[] = [];
@@ -117,10 +132,17 @@ export class DataFileWriter {
     this.target = options.targetFileSizeBytes ?? 256 * 1024 * 1024;
     this.rowGroupRows = options.rowGroupRows ?? 262_144;
     this.prefix = options.filePrefix ?? randomUUID();
+    this.encoder = chooseEncoder(options.encoder);
     this.statisticsColumns =
       options.parquetStatistics === "sort-and-partition"
         ? [...new Set([...this.sortSourceIdx, ...this.partSourceIdx])].map((i) => fields[i]!.name)
         : undefined;
+    this.footerMetrics = this.fields.map(
+      (f) =>
+        options.metricsFromRows !== true &&
+        footerMetricsUsable(f.type) &&
+        (this.statisticsColumns === undefined || this.statisticsColumns.includes(f.name)),
+    );
   }
 
   /** Locations of every file started so far (for cleanup when a commit is abandoned). */
@@ -225,26 +247,34 @@ export class DataFileWriter {
     const firstSort = sortColsOf(pieces[0]!);
     if (f.lastSortCols && !boundaryInOrder(sortFields, f.lastSortCols, firstSort)) f.inOrder = false;
     f.lastSortCols = sortColsOf(pieces.at(-1)!).map((c) => take(c, [c.length - 1]));
-    for (const piece of pieces) for (let i = 0; i < piece.length; i++) mergeStats(f.acc[i]!, piece[i]!);
+    for (const piece of pieces)
+      for (let i = 0; i < piece.length; i++) if (!this.footerMetrics[i]) mergeStats(f.acc[i]!, piece[i]!);
     f.rows += rows;
     if (!f.sink) {
       const location = `${f.dir}/${this.prefix}-${String(this.seq++).padStart(5, "0")}.parquet`;
       this.written.push(location);
-      f.sink = new ParquetSink(this.options.store, location, {
+      const sinkOptions = {
         rowGroupRows: this.rowGroupRows,
         createdBy: "netflow-analyzer iceberg",
         ...(this.statisticsColumns ? { statisticsColumns: this.statisticsColumns } : {}),
         ...(this.options.parquetDataPageVersion ? { dataPageVersion: this.options.parquetDataPageVersion } : {}),
-      });
+      };
+      const Native = this.encoder === "native" ? nativeEncoder() : null;
+      f.sink = Native
+        ? new NativeParquetSink(this.options.store, location, sinkOptions, Native)
+        : new ParquetSink(this.options.store, location, sinkOptions);
     }
-    const group = pieces.length === 1 ? pieces[0]! : this.fields.map((_, i) => concat(pieces.map((b) => b[i]!)));
-    const data = A.makeData({
-      type: new A.Struct(this.arrowSchema.fields),
-      length: rows,
-      nullCount: 0,
-      children: group.map((c, i) => toArrow(c, this.fields[i]!.name)),
+    // One record batch per piece, uncopied: the encoder makes them one row group.
+    const batches = pieces.map((piece) => {
+      const data = A.makeData({
+        type: new A.Struct(this.arrowSchema.fields),
+        length: piece[0]!.length,
+        nullCount: 0,
+        children: piece.map((c, i) => toArrow(c, this.fields[i]!.name)),
+      });
+      return new A.RecordBatch(this.arrowSchema, data);
     });
-    await f.sink.writeRowGroup(new A.RecordBatch(this.arrowSchema, data));
+    await f.sink.writeRowGroup(batches);
     if (f.sink.bytesWritten >= this.target) {
       // Rows still buffered for this partition move to the next file.
       const rest = f.buffered;
@@ -275,7 +305,16 @@ export class DataFileWriter {
     const lowerBounds = new Map<number, Uint8Array>();
     const upperBounds = new Map<number, Uint8Array>();
     this.fields.forEach((field, i) => {
-      const a = f.acc[i]!;
+      const a = this.footerMetrics[i]
+        ? {
+            valueCount: f.rows,
+            nanCount: 0,
+            ...metricsFromFooter(field.type, footer.chunkStats.get(field.id) ?? [], footer.splitOffsets.length, {
+              file: sink.location,
+              column: field.name,
+            }),
+          }
+        : f.acc[i]!;
       valueCounts.set(field.id, a.valueCount);
       nullValueCounts.set(field.id, a.nullCount);
       if (field.type === "float" || field.type === "double") nanValueCounts.set(field.id, a.nanCount);

@@ -1,7 +1,8 @@
 /**
  * Reads the parts of a Parquet footer (Thrift compact protocol FileMetaData)
  * the manifest needs: per-column compressed sizes keyed by Iceberg field id,
- * row-group start offsets (split offsets) and the row count. Reading the
+ * row-group start offsets (split offsets), the row count and each column
+ * chunk's statistics (footer-metrics.ts turns those into Iceberg metrics). Reading the
  * footer we just wrote — rather than trusting the writer's bookkeeping —
  * keeps `column_sizes` exact whichever library produced the bytes, and it
  * proves the field ids are in the file.
@@ -105,6 +106,15 @@ export interface ParquetFooter {
   readonly splitOffsets: number[];
   /** Field ids of the leaf columns in schema order (missing id = undefined). */
   readonly leafFieldIds: (number | undefined)[];
+  /** Statistics of each row group's chunk of a leaf column, keyed by field id (absent: none written). */
+  readonly chunkStats: Map<number, ChunkStats[]>;
+}
+
+/** A column chunk's Statistics (min_value/max_value: plain-encoded, the column order's min and max). */
+export interface ChunkStats {
+  readonly nullCount: number | undefined;
+  readonly min: Uint8Array | undefined;
+  readonly max: Uint8Array | undefined;
 }
 
 const utf8 = new TextDecoder();
@@ -146,6 +156,7 @@ export function parseFooter(footer: Uint8Array, file: string): ParquetFooter {
   for (let c = 0; c < rootChildren; c++) walk([]);
 
   const columnSizes = new Map<number, number>();
+  const chunkStats = new Map<number, ChunkStats[]>();
   const splitOffsets: number[] = [];
   for (const rg of (meta.get(4) as TStruct[] | undefined) ?? []) {
     let first: number | undefined;
@@ -156,6 +167,17 @@ export function parseFooter(footer: Uint8Array, file: string): ParquetFooter {
       const id = leafByPath.get(path);
       const size = Number(md.get(7) as bigint);
       if (id !== undefined) columnSizes.set(id, (columnSizes.get(id) ?? 0) + size);
+      const st = md.get(12) as TStruct | undefined;
+      if (id !== undefined && st !== undefined) {
+        const nulls = st.get(3) as bigint | undefined;
+        const list = chunkStats.get(id) ?? [];
+        list.push({
+          nullCount: nulls === undefined ? undefined : Number(nulls),
+          max: st.get(5) as Uint8Array | undefined,
+          min: st.get(6) as Uint8Array | undefined,
+        });
+        chunkStats.set(id, list);
+      }
       const dataOff = Number(md.get(9) as bigint);
       const dictOff = md.get(11) === undefined ? dataOff : Number(md.get(11) as bigint);
       const off = Math.min(dataOff, dictOff);
@@ -168,5 +190,6 @@ export function parseFooter(footer: Uint8Array, file: string): ParquetFooter {
     columnSizes,
     splitOffsets: splitOffsets.sort((a, b) => a - b),
     leafFieldIds,
+    chunkStats,
   };
 }

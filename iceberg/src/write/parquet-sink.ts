@@ -1,16 +1,17 @@
 /**
- * Streams one Parquet file to the object store, one row group at a time.
- * parquet-wasm's `transformParquetStream` (the Rust ArrowWriter) turns a
- * stream of record batches into a stream of bytes; the bytes go straight into
- * `ObjectStore.put` (multipart on S3), so memory holds about one row group.
- * The input stream is pull-based: `writeRowGroup` resolves once the encoder
- * has taken the batch, which is the backpressure.
+ * Streams one Parquet file to the object store, one row group at a time,
+ * encoded by parquet-wasm: its `transformParquetStream` (arrow-rs's
+ * ArrowWriter compiled to WebAssembly) turns a stream of record batches into a
+ * stream of bytes for ParquetUpload, so memory holds about one row group. The
+ * input stream is pull-based: `writeRowGroup` resolves once the encoder has
+ * taken the batch, which is the backpressure. native-sink.ts is the same
+ * encoder built natively, used when it is built (see parquet-encoder.ts).
  */
 import * as A from "apache-arrow";
 import * as PW from "parquet-wasm";
-import { IcebergError } from "../errors.ts";
 import type { ObjectStore } from "../io/object-store.ts";
-import { footerLength, type ParquetFooter, parseFooter } from "./parquet-footer.ts";
+import type { ParquetFooter } from "./parquet-footer.ts";
+import { ParquetUpload } from "./parquet-upload.ts";
 
 export interface ParquetSinkOptions {
   /** Rows per row group; each `writeRowGroup` call must pass at most this many. */
@@ -28,18 +29,28 @@ export interface ParquetSinkOptions {
   readonly dataPageVersion?: 1 | 2;
 }
 
-export class ParquetSink {
+/** What DataFileWriter needs of a Parquet file being written (parquet-wasm or native). */
+export interface RowGroupSink {
+  readonly location: string;
+  /** Bytes the encoder has emitted so far (a lower bound of the final file size). */
+  readonly bytesWritten: number;
+  /** Writes one row group (at most rowGroupRows rows), given as consecutive batches. */
+  writeRowGroup(batches: readonly A.RecordBatch[]): Promise<void>;
+  /** Finishes the file; returns its exact size and parsed footer. */
+  finish(): Promise<{ size: number; footer: ParquetFooter }>;
+  /** Stops writing; the caller deletes the object if it was created. */
+  abort(): Promise<void>;
+}
+
+export class ParquetSink implements RowGroupSink {
   private readonly queue: PW.RecordBatch[] = [];
   private pullWaiter: (() => void) | undefined;
   private takenWaiters: (() => void)[] = [];
   private closed = false;
-  private failure: unknown;
-  private bytes = 0;
-  private tail: Uint8Array = new Uint8Array(0);
-  private readonly put: Promise<{ size: number }>;
+  private readonly upload: ParquetUpload;
 
   constructor(
-    private readonly store: ObjectStore,
+    store: ObjectStore,
     readonly location: string,
     options: ParquetSinkOptions,
   ) {
@@ -72,75 +83,45 @@ export class ParquetSink {
       },
       { highWaterMark: 0 },
     );
-    const sink = this;
     async function* chunks(): AsyncIterable<Uint8Array> {
       const out = await PW.transformParquetStream(input, props);
       const reader = (out as ReadableStream<Uint8Array>).getReader();
       for (;;) {
         const { done, value } = await reader.read();
         if (done) return;
-        sink.bytes += value.byteLength;
-        sink.keepTail(value);
         yield value;
       }
     }
-    this.put = store.put(location, chunks());
-    this.put.catch((e: unknown) => {
-      this.failure = e;
+    this.upload = new ParquetUpload(store, location, chunks(), () => {
       for (const w of this.takenWaiters.splice(0)) w();
     });
   }
 
-  /** Bytes the encoder has emitted so far (a lower bound of the final file size). */
   get bytesWritten(): number {
-    return this.bytes;
+    return this.upload.bytesWritten;
   }
 
-  private keepTail(chunk: Uint8Array): void {
-    // Keep the last 1 MiB: enough for the footer of any file this writer produces.
-    const keep = 1 << 20;
-    if (chunk.byteLength >= keep) this.tail = chunk.slice(chunk.byteLength - keep);
-    else {
-      const merged = new Uint8Array(Math.min(keep, this.tail.byteLength + chunk.byteLength));
-      const fromTail = merged.byteLength - chunk.byteLength;
-      merged.set(this.tail.subarray(this.tail.byteLength - fromTail), 0);
-      merged.set(chunk, fromTail);
-      this.tail = merged;
-    }
-  }
-
-  async writeRowGroup(batch: A.RecordBatch): Promise<void> {
-    if (this.failure) throw this.failure;
-    const table = new A.Table(batch.schema, [batch]);
+  async writeRowGroup(batches: readonly A.RecordBatch[]): Promise<void> {
+    if (this.upload.failure) throw this.upload.failure;
+    const table = new A.Table(batches[0]!.schema, [...batches]);
     const wasmTable = PW.Table.fromIPCStream(A.tableToIPC(table, "stream"));
     for (const b of wasmTable.recordBatches()) this.queue.push(b);
     const taken = new Promise<void>((r) => this.takenWaiters.push(r));
     this.pullWaiter?.();
     this.pullWaiter = undefined;
     await taken;
-    if (this.failure) throw this.failure;
+    if (this.upload.failure) throw this.upload.failure;
   }
 
-  /** Finishes the file; returns its exact size and parsed footer. */
-  async finish(): Promise<{ size: number; footer: ParquetFooter }> {
+  finish(): Promise<{ size: number; footer: ParquetFooter }> {
     this.closed = true;
     this.pullWaiter?.();
-    const { size } = await this.put;
-    let tail = this.tail;
-    const len = footerLength(tail.subarray(tail.byteLength - 8), this.location);
-    if (len + 8 > tail.byteLength) tail = await this.store.getRange(this.location, size - len - 8, len + 8);
-    const footer = parseFooter(tail.subarray(tail.byteLength - 8 - len, tail.byteLength - 8), this.location);
-    if (size !== this.bytes)
-      throw new IcebergError("io", `stored size ${size} differs from encoded size ${this.bytes}`, {
-        file: this.location,
-      });
-    return { size, footer };
+    return this.upload.finish();
   }
 
-  /** Stops writing; the caller deletes the object if it was created. */
   async abort(): Promise<void> {
     this.closed = true;
     this.pullWaiter?.();
-    await this.put.catch(() => undefined);
+    await this.upload.settled();
   }
 }

@@ -1,7 +1,8 @@
 /**
  * Computes each row's partition tuple and groups rows by it. Time transforms
  * on microsecond columns take a fast path in double arithmetic (exact for
- * |micros| < 2^53, i.e. ±285 years around 1970, corrected at boundaries);
+ * |micros| < 2^53, i.e. ±285 years around 1970, corrected at boundaries;
+ * values beyond take the exact transform);
  * everything else goes through the generic `applyTransform`.
  */
 import type { BoundPartitionField } from "../spec/partition.ts";
@@ -37,6 +38,11 @@ function fieldValues(f: BoundPartitionField, col: Column): (PrimitiveValue | nul
         continue;
       }
       const x = i64ToNumber(words, i);
+      // Beyond 2^53 µs (before 1685 or after 2255) doubles round: the exact transform.
+      if (x >= 2 ** 53 || x <= -(2 ** 53)) {
+        out[i] = applyTransform(f.transform, f.sourceType, vals[i]!);
+        continue;
+      }
       // Rows are usually time-sorted: reuse the last bucket while x stays inside it.
       if (!(x >= lastX && x < (lastQ + 1) * d)) {
         lastQ = floorDivExact(x, d);
@@ -69,7 +75,12 @@ export function groupByPartition(
   sources: readonly Column[],
   n: number,
 ): PartitionGroup[] {
-  if (fields.length === 0) return [{ key: "", values: [], rows: Int32Array.from({ length: n }, (_, i) => i) }];
+  if (fields.length === 0) return [{ key: "", values: [], rows: iota(n) }];
+  const whole = singleTimeBucket(fields, sources, n);
+  if (whole !== undefined) {
+    const values = [whole];
+    return [{ key: values.map(keyPart).join("|"), values, rows: iota(n) }];
+  }
   const perField = fields.map((f, i) => fieldValues(f, sources[i]!));
   const groups = new Map<string, { values: (PrimitiveValue | null)[]; rows: number[] }>();
   let lastKey = "";
@@ -94,4 +105,41 @@ export function groupByPartition(
     last.rows.push(r);
   }
   return [...groups].map(([key, g]) => ({ key, values: g.values, rows: Int32Array.from(g.rows) }));
+}
+
+/**
+ * The day or hour of a batch whose rows all fall in one (the usual batch of
+ * time-ordered flows), found from the column's min and max alone, or
+ * undefined when the batch needs the row-by-row grouping.
+ */
+function singleTimeBucket(
+  fields: readonly BoundPartitionField[],
+  sources: readonly Column[],
+  n: number,
+): number | undefined {
+  const f = fields[0]!;
+  const col = sources[0]!;
+  const vals = col.values;
+  if (fields.length !== 1 || n === 0 || col.valid !== null || !(vals instanceof BigInt64Array)) return undefined;
+  if ((f.transform.kind !== "day" && f.transform.kind !== "hour") || f.sourceType === "time") return undefined;
+  const words = i64Words(vals);
+  let min = i64ToNumber(words, 0);
+  let max = min;
+  for (let i = 1; i < n; i++) {
+    const x = i64ToNumber(words, i);
+    if (x < min) min = x;
+    else if (x > max) max = x;
+  }
+  // Doubles are exact below 2^53 µs (±285 years); beyond, group row by row.
+  if (Math.abs(min) >= 2 ** 53 || Math.abs(max) >= 2 ** 53) return undefined;
+  const d = f.transform.kind === "day" ? DAY : HOUR;
+  const q = floorDivExact(min, d);
+  return floorDivExact(max, d) === q ? q : undefined;
+}
+
+/** 0, 1, …, n-1 (a plain loop: Int32Array.from with a mapping callback cost more than the grouping). */
+function iota(n: number): Int32Array {
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) out[i] = i;
+  return out;
 }

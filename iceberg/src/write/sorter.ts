@@ -78,7 +78,8 @@ export function sortPermutation(
     }
   }
   if (sorted) return undefined;
-  const idx = Int32Array.from({ length: n }, (_, i) => i);
+  const idx = new Int32Array(n);
+  for (let i = 0; i < n; i++) idx[i] = i;
   // Stable: ties keep input order.
   return idx.sort((a, b) => cmp(a, b) || a - b);
 }

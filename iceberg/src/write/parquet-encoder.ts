@@ -1,0 +1,68 @@
+/**
+ * Which Parquet encoder writes data files: arrow-rs's ArrowWriter either built
+ * natively (iceberg/native, ~3× faster on flows: bench/iceberg-write) or as
+ * parquet-wasm. Both are the same encoder, so files differ only in speed.
+ * ICEBERG_PARQUET_ENCODER: "native" (fail when it is not built), "wasm", or
+ * unset for native when built, else wasm.
+ */
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import { IcebergError } from "../errors.ts";
+
+export type EncoderChoice = "native" | "wasm";
+
+/** Options of the native encoder (iceberg/native/src/lib.rs). */
+export interface NativeEncoderOptions {
+  readonly rowGroupRows: number;
+  readonly createdBy: string;
+  readonly statisticsColumns?: string[];
+  readonly dataPageVersion?: number;
+  readonly zstdLevel?: number;
+}
+
+/** One column of a record batch as Arrow buffers, offset 0 (iceberg/native/src/lib.rs `ColumnBuffers`). */
+export interface NativeColumn {
+  readonly length: number;
+  readonly values: Uint8Array;
+  readonly offsets?: Uint8Array;
+  readonly validity?: Uint8Array;
+}
+
+export interface NativeEncoder {
+  /** One row group from record batches given column by column; returns the bytes the file grew by. */
+  writeColumns(batches: NativeColumn[][]): Buffer;
+  finish(): Buffer;
+}
+
+export type NativeEncoderClass = new (schemaIpc: Uint8Array, options: NativeEncoderOptions) => NativeEncoder;
+
+/** Where iceberg/native/build.sh puts the compiled module. */
+export const NATIVE_MODULE_PATH = fileURLToPath(new URL("../../native/netflow_parquet.node", import.meta.url));
+
+let loaded: NativeEncoderClass | null | undefined;
+
+/** The native encoder class, or null when it is not built. */
+export function nativeEncoder(): NativeEncoderClass | null {
+  if (loaded === undefined) {
+    loaded = existsSync(NATIVE_MODULE_PATH)
+      ? (createRequire(import.meta.url)(NATIVE_MODULE_PATH) as { ParquetEncoder: NativeEncoderClass }).ParquetEncoder
+      : null;
+  }
+  return loaded;
+}
+
+/** The encoder to use: `requested`, else ICEBERG_PARQUET_ENCODER, else native when built. */
+export function chooseEncoder(requested?: EncoderChoice, env: NodeJS.ProcessEnv = process.env): EncoderChoice {
+  const wanted = requested ?? env.ICEBERG_PARQUET_ENCODER;
+  if (wanted !== undefined && wanted !== "" && wanted !== "native" && wanted !== "wasm")
+    throw new IcebergError("invalid-config", `ICEBERG_PARQUET_ENCODER must be native or wasm, got "${wanted}"`);
+  if (wanted === "wasm") return "wasm";
+  if (nativeEncoder() !== null) return "native";
+  if (wanted === "native")
+    throw new IcebergError(
+      "invalid-config",
+      `the native Parquet encoder is not built (${NATIVE_MODULE_PATH}); run: bash iceberg/native/build.sh`,
+    );
+  return "wasm";
+}
