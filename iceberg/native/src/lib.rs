@@ -42,6 +42,13 @@ impl Write for Output {
     }
 }
 
+/// Version of this module's interface; iceberg/src/write/parquet-encoder.ts refuses a
+/// module built from other sources (bump both together).
+#[napi]
+pub fn abi_version() -> u32 {
+    1
+}
+
 #[napi(object)]
 pub struct EncoderOptions {
     /// Rows per row group.

@@ -4,16 +4,20 @@
  * each row group, a new file once the target size is reached. Returns data-file
  * descriptions with exact metrics; commits nothing (see table/transaction.ts).
  *
- * The Parquet bytes come from parquet-wasm (parquet-sink.ts). The metrics never
- * come from the encoder: counts and bounds are computed here from the rows,
- * column sizes and split offsets are read back from the footer.
+ * The Parquet bytes come from arrow-rs's ArrowWriter, built natively
+ * (native-sink.ts) or as parquet-wasm (parquet-sink.ts): the same release,
+ * the same bytes (parquet-encoder.ts chooses). Metrics: value counts are the
+ * rows written; null counts and bounds come from the footer's chunk
+ * statistics where those are exact Iceberg bounds (footer-metrics.ts), else
+ * from the rows; column sizes and split offsets from the footer.
  *
- * Why not DuckDB's writer, measured ~1.3× faster on flows (bench/iceberg-write,
- * fed through a table function): it would hold a whole open file's rows in
- * DuckDB instead of one row group, and DuckDB 1.5.5/1.5.6 writes bloom filters
- * on dictionary-encoded BLOB columns that make its own reader return no rows
- * for `addr = <blob>` when the value has non-ASCII bytes (0 of 286 matching
- * rows in a 100k-row file that pyarrow filters correctly) — every IPv4-mapped
+ * Why not DuckDB's writer, measured ~1.3× faster than parquet-wasm on flows
+ * (fed through a table function, bench/iceberg-write) and slower than the
+ * native ArrowWriter: it would hold a whole open file's rows in DuckDB instead
+ * of one row group, and DuckDB 1.5.5/1.5.6 writes bloom filters on
+ * dictionary-encoded BLOB columns that make its own reader return no rows for
+ * `addr = <blob>` when the value has non-ASCII bytes (0 of 286 matching rows
+ * in a 100k-row file that pyarrow filters correctly) — every IPv4-mapped
  * address has 0x00 and 0xff bytes.
  *
  * Memory: each open partition buffers at most `rowGroupRows` rows; encoded

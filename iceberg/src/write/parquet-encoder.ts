@@ -40,16 +40,35 @@ export type NativeEncoderClass = new (schemaIpc: Uint8Array, options: NativeEnco
 /** Where iceberg/native/build.sh puts the compiled module. */
 export const NATIVE_MODULE_PATH = fileURLToPath(new URL("../../native/netflow_parquet.node", import.meta.url));
 
-let loaded: NativeEncoderClass | null | undefined;
+/** The interface version this code expects of the module (`abiVersion()` in lib.rs). */
+const ABI_VERSION = 1;
 
-/** The native encoder class, or null when it is not built. */
-export function nativeEncoder(): NativeEncoderClass | null {
-  if (loaded === undefined) {
-    loaded = existsSync(NATIVE_MODULE_PATH)
-      ? (createRequire(import.meta.url)(NATIVE_MODULE_PATH) as { ParquetEncoder: NativeEncoderClass }).ParquetEncoder
-      : null;
+let loaded: { Encoder: NativeEncoderClass | null; problem: string | null } | undefined;
+
+function load(): { Encoder: NativeEncoderClass | null; problem: string | null } {
+  if (loaded !== undefined) return loaded;
+  if (!existsSync(NATIVE_MODULE_PATH)) {
+    loaded = { Encoder: null, problem: `the native Parquet encoder is not built (${NATIVE_MODULE_PATH})` };
+    return loaded;
   }
+  const module = createRequire(import.meta.url)(NATIVE_MODULE_PATH) as {
+    ParquetEncoder: NativeEncoderClass;
+    abiVersion?: () => number;
+  };
+  const abi = module.abiVersion?.();
+  loaded =
+    abi === ABI_VERSION
+      ? { Encoder: module.ParquetEncoder, problem: null }
+      : {
+          Encoder: null,
+          problem: `the native Parquet encoder at ${NATIVE_MODULE_PATH} was built from other sources (interface ${abi ?? "unknown"}, expected ${ABI_VERSION})`,
+        };
   return loaded;
+}
+
+/** The native encoder class, or null when it is not built (or built from other sources). */
+export function nativeEncoder(): NativeEncoderClass | null {
+  return load().Encoder;
 }
 
 /** The encoder to use: `requested`, else ICEBERG_PARQUET_ENCODER, else native when built. */
@@ -60,9 +79,6 @@ export function chooseEncoder(requested?: EncoderChoice, env: NodeJS.ProcessEnv 
   if (wanted === "wasm") return "wasm";
   if (nativeEncoder() !== null) return "native";
   if (wanted === "native")
-    throw new IcebergError(
-      "invalid-config",
-      `the native Parquet encoder is not built (${NATIVE_MODULE_PATH}); run: bash iceberg/native/build.sh`,
-    );
+    throw new IcebergError("invalid-config", `${load().problem}; run: bash iceberg/native/build.sh`);
   return "wasm";
 }

@@ -55,7 +55,8 @@ export class ParquetSink implements RowGroupSink {
     options: ParquetSinkOptions,
   ) {
     // The WASM encode alone takes ~1.1 µs/row on the bench's flows, compression off
-    // too: it bounds this writer near 0.4× DuckDB's native COPY (bench/iceberg-write).
+    // too: it bounds this writer near 0.4× DuckDB's native COPY (bench/iceberg-write);
+    // the native build of the same encoder (native-sink.ts) takes ~0.35.
     // Measured on the benchmark's flows (bench/iceberg-write, encode only): statistics off
     // and data page v2 each looked 20-30% faster, but in the whole writer the difference
     // was within the noise, so both stay opt-in. DELTA_BINARY_PACKED and dictionary-off
