@@ -5,6 +5,7 @@
  * with a closure per byte comparison, took about as long as DuckDB needs to
  * encode the whole row group (bench/iceberg-write).
  */
+import { compareValues } from "../spec/conversions.ts";
 import type { PrimitiveValue } from "../spec/types.ts";
 import { type Column, valueAt } from "./columns.ts";
 
@@ -15,6 +16,34 @@ export interface ColumnStats {
   readonly nanCount: number | undefined;
   readonly min: PrimitiveValue | undefined;
   readonly max: PrimitiveValue | undefined;
+}
+
+/** One column's metrics over the row groups of a file so far. */
+export interface ColumnAcc {
+  valueCount: number;
+  nullCount: number;
+  nanCount: number;
+  min: PrimitiveValue | undefined;
+  max: PrimitiveValue | undefined;
+}
+
+export function emptyAcc(): ColumnAcc {
+  return { valueCount: 0, nullCount: 0, nanCount: 0, min: undefined, max: undefined };
+}
+
+/** Adds a column's metrics to the file's. */
+export function mergeStats(a: ColumnAcc, c: Column): void {
+  const s = columnStats(c);
+  a.valueCount += s.valueCount;
+  a.nullCount += s.nullCount;
+  a.nanCount += s.nanCount ?? 0;
+  if (s.min !== undefined && (a.min === undefined || compareValues(s.min, a.min) < 0)) a.min = copy(s.min);
+  if (s.max !== undefined && (a.max === undefined || compareValues(s.max, a.max) > 0)) a.max = copy(s.max);
+}
+
+/** Bounds must not alias a row group's buffers, which are released after the flush. */
+function copy(v: PrimitiveValue): PrimitiveValue {
+  return v instanceof Uint8Array ? v.slice() : v;
 }
 
 /** Exact value/null/NaN counts and min/max (NaN excluded, per the spec) of a column. */

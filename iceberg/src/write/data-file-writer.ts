@@ -36,7 +36,7 @@ import { transformToString } from "../spec/transforms.ts";
 import { isPrimitive, type NestedField, type PrimitiveType, type PrimitiveValue, type Schema } from "../spec/types.ts";
 import { arrowSchema } from "./arrow-schema.ts";
 import { columnBounds } from "./bounds.ts";
-import { columnStats } from "./column-stats.ts";
+import { type ColumnAcc, emptyAcc, mergeStats } from "./column-stats.ts";
 import { type Column, concat, fromArrow, nullColumn, slice, take, toArrow } from "./columns.ts";
 import { footerMetricsUsable, metricsFromFooter } from "./footer-metrics.ts";
 import { NativeParquetSink } from "./native-sink.ts";
@@ -78,14 +78,6 @@ export interface DataFileWriterOptions {
   readonly metricsFromRows?: boolean;
 }
 
-interface Acc {
-  valueCount: number;
-  nullCount: number;
-  nanCount: number;
-  min: PrimitiveValue | undefined;
-  max: PrimitiveValue | undefined;
-}
-
 interface OpenFile {
   readonly partition: readonly (PrimitiveValue | null)[];
   readonly dir: string;
@@ -93,7 +85,7 @@ interface OpenFile {
   buffered: Column[][];
   bufferedRows: number;
   rows: number;
-  acc: Acc[];
+  acc: ColumnAcc[];
   inOrder: boolean;
   lastSortCols: Column[] | undefined;
 }
@@ -196,7 +188,7 @@ export class DataFileWriter {
         buffered: [],
         bufferedRows: 0,
         rows: 0,
-        acc: this.fields.map(() => ({ valueCount: 0, nullCount: 0, nanCount: 0, min: undefined, max: undefined })),
+        acc: this.fields.map(emptyAcc),
         inOrder: true,
         lastSortCols: undefined,
       };
@@ -389,18 +381,4 @@ function humanValue(pf: BoundPartitionField, v: PrimitiveValue | null): string {
   if (t === "year") return String(1970 + (v as number));
   if (v instanceof Uint8Array) return Buffer.from(v).toString("hex");
   return String(v);
-}
-
-function mergeStats(a: Acc, c: Column): void {
-  const s = columnStats(c);
-  a.valueCount += s.valueCount;
-  a.nullCount += s.nullCount;
-  a.nanCount += s.nanCount ?? 0;
-  if (s.min !== undefined && (a.min === undefined || compareValues(s.min, a.min) < 0)) a.min = copy(s.min);
-  if (s.max !== undefined && (a.max === undefined || compareValues(s.max, a.max) > 0)) a.max = copy(s.max);
-}
-
-/** Bounds must not alias a row group's buffers, which are released after the flush. */
-function copy(v: PrimitiveValue): PrimitiveValue {
-  return v instanceof Uint8Array ? v.slice() : v;
 }
