@@ -30,7 +30,6 @@ import * as A from "apache-arrow";
 import { IcebergError } from "../errors.ts";
 import type { ObjectStore } from "../io/object-store.ts";
 import type { DataFile } from "../manifest/data-file.ts";
-import { compareValues } from "../spec/conversions.ts";
 import { type BoundPartitionField, bindPartitionSpec, type PartitionSpec, type SortOrder } from "../spec/partition.ts";
 import { transformToString } from "../spec/transforms.ts";
 import { isPrimitive, type NestedField, type PrimitiveType, type PrimitiveValue, type Schema } from "../spec/types.ts";
