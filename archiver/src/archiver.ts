@@ -5,7 +5,7 @@
  * installs the scheduler, `stop()` drains and disconnects.
  */
 import { createServer, type Server } from "node:http";
-import type { ObjectStore } from "@netflow/iceberg";
+import { chooseEncoder, type EncoderChoice, type ObjectStore } from "@netflow/iceberg";
 import pg from "pg";
 import type { Logger } from "pino";
 import type { ArchiveDeps } from "./archive/job.ts";
@@ -16,6 +16,8 @@ import { ArchiveWorker } from "./queue/worker.ts";
 import { objectStoreFor, pgQuery, tableContext } from "./warehouse/warehouse.ts";
 
 export class Archiver {
+  /** The Parquet encoder data files are written with (logged at start). */
+  private encoder: EncoderChoice | undefined;
   readonly metrics = new ArchiverMetrics();
   readonly queue: ArchiveQueue;
   private pool: pg.Pool | undefined;
@@ -43,6 +45,8 @@ export class Archiver {
 
   /** Starts the queue, the scheduler, the worker and the metrics endpoint. */
   async start(): Promise<void> {
+    // Before any job: ICEBERG_PARQUET_ENCODER=native without the built encoder fails here, with the fix.
+    this.encoder = chooseEncoder();
     const deps = this.deps();
     this.queue.start();
     await this.queue.schedule();
@@ -61,7 +65,10 @@ export class Archiver {
         this.http!.listen(this.config.metricsPort, this.config.metricsHost, resolve),
       );
     }
-    this.log.info({ queue: this.config.queueName, everyMs: this.config.scheduleEveryMs }, "archiver started");
+    this.log.info(
+      { queue: this.config.queueName, everyMs: this.config.scheduleEveryMs, parquetEncoder: this.encoder },
+      "archiver started",
+    );
   }
 
   async stop(): Promise<void> {

@@ -26,13 +26,12 @@
  *          [--hot-rows N] [--cold-via archiver|writer] [--end 2026-11-01] [--seed 1]
  *          [--data-dir .data/bench-gateway] [--rebuild] [--build-only] [--repeats 5] [--point-repeats 50]
  *          [--sections standard,scan,pruning,point]
- * e.g.   npx tsx bench/gateway/bench.ts --cold-via writer
+ * e.g.   npx tsx bench/gateway/bench.ts --data-dir .data/bench-gateway-year-archiver
+ *          (the year through the archiver, the default --cold-via)
  *        npx tsx bench/gateway/bench.ts --cold-via writer --days 60 --hot-rows 20000000 \
- *          --data-dir .data/bench-gateway-20m --sections scan,point   (the ≥ 20M hot rows point)
- *        npx tsx bench/gateway/bench.ts --days 14 --hot-days 2 --data-dir .data/bench-gateway-archiver
- *          (the archiver path at a smaller size: it runs at ~2.5–25k rows/s on the embedded engine)
- * Rebuilding costs: the writer path ran at 25–58k rows/s here (a year: ~25 min on a loaded
- * 2-core machine), a 20M-row hot backfill into the embedded engine at ~9–17k rows/s.
+ *          --data-dir .data/bench-gateway-20m --point-repeats 150   (the ≥ 20M hot rows point)
+ * Rebuilding costs: the archiver path built the year at 20.6k rows/s (30 min), the writer path
+ * at 25–58k rows/s, a 20M-row hot backfill into the embedded engine at ~9–17k rows/s.
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
