@@ -24,7 +24,14 @@ beforeAll(async () => {
   fixture = await startTierFixture();
   await fixture.insert(flowDataset(FIRST_DAY, 4, 150, 21));
   cacheDir = mkdtempSync(join(tmpdir(), "gateway-motion-"));
-  gateway = new Gateway(gatewayConfig({ pgUrl: fixture.readerUrl, warehouse: fixture.warehouse, cacheDir }), {
+  // A tier-cache time no loaded CI machine outlasts between two queries: the cached-state paths must run.
+  const config = gatewayConfig({
+    pgUrl: fixture.readerUrl,
+    warehouse: fixture.warehouse,
+    cacheDir,
+    tierCacheMs: 60_000,
+  });
+  gateway = new Gateway(config, {
     faults: {
       insideCut: async () => {
         const hook = insideCut;
@@ -93,5 +100,50 @@ describe("archive commits during spanning queries", () => {
     const after = await gateway.query({ sql });
     expect(after.info.route).toBe("cold");
     expect(after.result.rows[0]).toEqual(total);
+  }, 60_000);
+
+  it("a cold part started from the cached tier state is kept only when the cut plans the same query", async () => {
+    const sql = "SELECT count(*) AS n, sum(bytes) AS b FROM flows WHERE ts >= '2026-03-01' AND ts < '2026-03-03'";
+    const reference = async () => ((await fixture.reference(sql, "UTC")).rows[0] ?? []).map(Number);
+    const counts = () => gateway.metrics.speculationCounts();
+    const first = await gateway.query({ sql });
+    expect(first.info.route).toBe("cold");
+    const base = counts();
+    const again = await gateway.query({ sql });
+    expect(again.result.rows[0]).toEqual(await reference());
+    expect(counts()).toEqual({ used: base.used + 1, discarded: base.discarded });
+
+    // A late flow lands in an archived day: a hot chunk inside the cold range, which the cached
+    // state does not know. The cut's chunk list routes the query to both tiers.
+    const late = (ts: string) => ({
+      ts,
+      exporter: "192.0.2.1",
+      packets: "1",
+      bytes: "1000",
+      sampling_rate: "1",
+      ts_clamped: "false",
+    });
+    await fixture.insert([late("2026-03-02T12:00:00Z")]);
+    const spanning = await gateway.query({ sql });
+    expect(spanning.info.route).toBe("both");
+    expect(spanning.result.rows[0]).toEqual(await reference());
+    expect(counts()).toEqual({ used: base.used + 1, discarded: base.discarded + 1 });
+
+    // Archived, the late chunk makes a new snapshot; the query is cold again and caches that state.
+    const day1 = FIRST_DAY + DAY_US;
+    expect(await fixture.archive(day1, day1 + DAY_US, true)).toBe(1);
+    const cold = await gateway.query({ sql });
+    expect(cold.info.route).toBe("cold");
+    expect(cold.result.rows[0]).toEqual(await reference());
+    // Another late flow, archived before the next query: the cached state routes it to the cold
+    // tier, but the cut's pointer names one more file for the range.
+    await fixture.insert([late("2026-03-02T13:00:00Z")]);
+    expect(await fixture.archive(day1, day1 + DAY_US, true)).toBe(1);
+    const before = counts();
+    const moved = await gateway.query({ sql });
+    expect(moved.info.route).toBe("cold");
+    expect(moved.info.filesScanned).toBe(cold.info.filesScanned + 1);
+    expect(moved.result.rows[0]).toEqual(await reference());
+    expect(counts()).toEqual({ used: before.used, discarded: before.discarded + 1 });
   }, 60_000);
 });

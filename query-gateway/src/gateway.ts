@@ -9,6 +9,7 @@
  */
 import { FileObjectStore, fileLocationToPath, type ObjectStore, S3ObjectStore } from "@netflow/iceberg";
 import pino, { type Logger } from "pino";
+import { ColdSpeculation, coldPlanKey } from "./cold-speculation.ts";
 import type { GatewayConfig } from "./config.ts";
 import { DuckDbEngine } from "./engine/duckdb.ts";
 import { collectRows, type EngineName, type ResultSet, type RowStream, rowsStream } from "./engine/engine.ts";
@@ -114,10 +115,12 @@ export class Gateway {
     this.cache = local
       ? null
       : new FileCache({ dir: `${config.cacheDir}/files`, maxBytes: config.cacheBytes, store: this.store });
+    this.tierReader = new TierReader({ store: this.store, catalogName: config.catalogName, table: config.table });
     this.hot = new TimescaleEngine({
       url: config.pgUrl,
       poolSize: config.pgPoolSize,
       statementTimeoutMs: config.queryTimeoutMs,
+      prepare: this.tierReader.prepared(),
     });
     this.cold = new DuckDbEngine({
       memoryLimit: config.duckdbMemoryLimit,
@@ -125,7 +128,6 @@ export class Gateway {
       allowedDirectories: local ? [fileLocationToPath(config.warehouse), config.cacheDir] : [config.cacheDir],
       tempDirectory: `${config.cacheDir}/spill`,
     });
-    this.tierReader = new TierReader({ store: this.store, catalogName: config.catalogName, table: config.table });
     this.tierCache = new TierCache(this.tierReader, config.tierCacheMs);
     this.limiter = new Limiter(config.maxConcurrent, config.maxQueued);
   }
@@ -306,12 +308,15 @@ export class Gateway {
     const releaseAll = async () => {
       for (const r of held.splice(0).reverse()) await r();
     };
+    let speculation: ColdSpeculation | null = null;
     try {
       const hotStart = performance.now();
       const options = { timeZone: prepared.timeZone, timeoutMs: remaining() };
       // With a recent tier state that routes the query to the hot tier alone, the query's cursor
       // opens in the cut's first round trip, beside the catalog pointer that validates that state.
       const optimistic = this.optimisticHot(prepared, params);
+      // Otherwise, when that state routes it to the cold tier alone, its cold part starts now, beside the cut.
+      speculation = optimistic === null ? this.speculativeCold(prepared, remaining, signal) : null;
       const open = await this.hot.begin(
         "repeatable read",
         options,
@@ -343,6 +348,10 @@ export class Gateway {
               batchRows: this.config.streamBatchRows,
               ...(params ? { params } : {}),
             }));
+          if (speculation !== null) {
+            this.metrics.speculation("discarded");
+            await speculation.discard();
+          }
           const info = describe(r, planned, state, 0);
           let hotEnd: number | null = null;
           return new QueryStream(cursor, {
@@ -384,7 +393,10 @@ export class Gateway {
       const hotMs = performance.now() - hotStart;
       const coldPlan = plan as Exclude<Plan, { strategy: "hot" }>;
       const coldStart = performance.now();
-      const source = await this.openCold(r, coldPlan, hot, refs, prepared.timeZone, remaining, signal, held);
+      const speculated = (await speculation?.take(coldPlanKey(r, coldPlan), held)) ?? null;
+      if (speculation !== null) this.metrics.speculation(speculated === null ? "discarded" : "used");
+      const source =
+        speculated ?? (await this.openCold(r, coldPlan, hot, refs, prepared.timeZone, remaining, signal, held));
       const hotRows = coldPlan.strategy === "hot-slice" ? (hot?.rows.length ?? 0) : 0;
       const info = describe(r, coldPlan, state, hotRows);
       let coldEnd: number | null = null;
@@ -407,6 +419,7 @@ export class Gateway {
         },
       });
     } catch (error) {
+      await speculation?.discard();
       await releaseAll();
       throw error;
     }
@@ -428,6 +441,25 @@ export class Gateway {
     if (r.route !== "hot" && r.route !== "none") return null;
     const plan = planQuery(prepared.node, r, at.planOptions);
     return plan.strategy === "hot" ? { state: cached, hotSql: plan.hotSql } : null;
+  }
+
+  /** The cold part of a query the cached tier state routes to the cold tier alone, started now; or null. */
+  private speculativeCold(
+    prepared: ReturnType<Gateway["prepare"]>,
+    remaining: () => number,
+    signal: AbortSignal | undefined,
+  ): ColdSpeculation | null {
+    const cached = this.tierCache.recent();
+    if (cached === null) return null;
+    const at = prepared.at(BigInt(Date.now()) * 1000n);
+    const r = routeQuery(at.ranges, cached, prepared.addresses);
+    const plan = planQuery(prepared.node, r, at.planOptions);
+    const key = coldPlanKey(r, plan);
+    if (key === null || plan.strategy !== "cold") return null;
+    const none = new Map<string, ResultSet>();
+    return new ColdSpeculation(key, signal, (held, both) =>
+      this.openCold(r, plan, null, none, prepared.timeZone, remaining, both, held),
+    );
   }
 
   private recordFiles(info: QueryInfo, hotRows: number): void {

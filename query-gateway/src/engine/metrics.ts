@@ -17,6 +17,7 @@ export class GatewayMetrics {
   private filesScanned = 0;
   private filesPruned = 0;
   private hotRowsMoved = 0;
+  private readonly speculations = { used: 0, discarded: 0 };
 
   /** One finished query: its route and outcome ("ok" or an error kind). */
   query(route: string, outcome: string, seconds: number): void {
@@ -41,6 +42,16 @@ export class GatewayMetrics {
 
   hotRows(n: number): void {
     this.hotRowsMoved += n;
+  }
+
+  /** A cold part started before its cut (see cold-speculation.ts): kept, or discarded for the cut's plan. */
+  speculation(outcome: "used" | "discarded"): void {
+    this.speculations[outcome]++;
+  }
+
+  /** Speculations so far, by outcome. */
+  speculationCounts(): { readonly used: number; readonly discarded: number } {
+    return { ...this.speculations };
   }
 
   /** Prometheus text; `gauges` are sampled by the caller (cache, in-flight). */
@@ -72,6 +83,10 @@ export class GatewayMetrics {
       "# HELP gateway_hot_rows_moved_total Hot rows copied into DuckDB for queries that could not be decomposed.",
       "# TYPE gateway_hot_rows_moved_total counter",
       `gateway_hot_rows_moved_total ${this.hotRowsMoved}`,
+      "# HELP gateway_cold_speculations_total Cold parts started beside their cut from the cached tier state, by whether the cut's plan kept them.",
+      "# TYPE gateway_cold_speculations_total counter",
+      `gateway_cold_speculations_total{outcome="used"} ${this.speculations.used}`,
+      `gateway_cold_speculations_total{outcome="discarded"} ${this.speculations.discarded}`,
     );
     for (const [name, value] of Object.entries(gauges)) {
       lines.push(`# TYPE ${name} gauge`, `${name} ${value}`);

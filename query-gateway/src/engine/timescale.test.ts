@@ -54,13 +54,21 @@ describe("timescale engine", () => {
       },
     ]);
     const reader = new TierReader({ store: fixture.ctx.store, catalogName: "netflow", table: TABLE_ID });
-    const locked = await engine.cut(opts, reader.statements(), async (tx, first) => {
+    const preparing = new TimescaleEngine({
+      url: fixture.readerUrl,
+      poolSize: 1,
+      statementTimeoutMs: 5_000,
+      prepare: reader.prepared(),
+    });
+    await preparing.start();
+    const locked = await preparing.cut(opts, reader.statements(), async (tx, first) => {
       const state = await reader.fromRows(first);
       const locks = await tx.rows(
         "SELECT count(*) FILTER (WHERE c.relname = 'flows') AS hypertable, count(*) FILTER (WHERE c.relname LIKE '%_chunk') AS chunks FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE l.mode = 'AccessShareLock' AND l.granted AND (l.pid = pg_backend_pid() OR l.pid IS NULL)",
       );
       return { chunks: state.hotChunks.length, locks: locks[0] };
     });
+    await preparing.stop();
     expect(locked.chunks).toBe(1);
     expect(Number(locked.locks?.hypertable)).toBeGreaterThanOrEqual(1);
     expect(Number(locked.locks?.chunks)).toBeGreaterThanOrEqual(1);

@@ -6,6 +6,7 @@
  * location: after the first query, reading the tier state costs one small
  * statement inside the cut and no object-store round trip.
  */
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import {
   currentSchema,
@@ -19,6 +20,7 @@ import {
   type Schema,
 } from "@netflow/iceberg";
 import { TIME_COLUMN } from "@netflow/schema";
+import type { PreparedStatement } from "../engine/timescale.ts";
 import { formatDate } from "../engine/values.ts";
 import type { ColdFile, HotChunk, Tiers } from "../route/route.ts";
 
@@ -63,16 +65,18 @@ export interface TierReaderConfig {
 export class TierReader {
   private readonly snapshots = new Map<string, Promise<ColdSnapshot>>();
   private boundStatements: string[] | undefined;
+  private preparedStatements: readonly PreparedStatement[] | undefined;
 
   constructor(private readonly config: TierReaderConfig) {}
 
   /**
-   * The statements that read the tier state, with the configured names bound
-   * as literals: they run in the same simple-protocol round trip as BEGIN, so
-   * the cut costs one round trip more than the query itself.
+   * The statements that read the tier state: the lock, then the pointer and
+   * chunk-list statements of `prepared()` executed. They run in the same
+   * simple-protocol round trip as BEGIN, so the cut costs one round trip more
+   * than the query itself. The hot engine must prepare `prepared()`.
    */
   statements(): string {
-    return this.bound().join(";\n");
+    return `${this.pointerStatements()};\n${this.chunkStatement()}`;
   }
 
   /**
@@ -82,12 +86,29 @@ export class TierReader {
    * query reads whatever chunks the snapshot holds).
    */
   pointerStatements(): string {
-    return this.bound().slice(0, 2).join(";\n");
+    return `${this.bound()[0] ?? ""};\nEXECUTE ${this.prepared()[0]?.name}`;
   }
 
   /** The chunk-list statement alone, to complete a state read with `pointerStatements()`. */
   chunkStatement(): string {
-    return this.bound()[2] ?? "";
+    return `EXECUTE ${this.prepared()[1]?.name}`;
+  }
+
+  /**
+   * The pointer and chunk-list queries, with the configured names bound as
+   * literals, for the hot engine to prepare on each connection. (The LOCK
+   * cannot be prepared, and must run before them: see tier-state.sql.)
+   */
+  prepared(): readonly PreparedStatement[] {
+    if (this.preparedStatements !== undefined) return this.preparedStatements;
+    const [, pointer = "", chunks = ""] = this.bound();
+    // Named after their text (see TimescaleEngineConfig.prepare): tables of other names get other statements.
+    const named = (prefix: string, sql: string) => ({
+      name: `${prefix}_${createHash("sha256").update(sql).digest("hex").slice(0, 16)}`,
+      sql,
+    });
+    this.preparedStatements = [named("gateway_tier_pointer", pointer), named("gateway_tier_chunks", chunks)];
+    return this.preparedStatements;
   }
 
   private bound(): string[] {
