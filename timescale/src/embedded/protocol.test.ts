@@ -20,7 +20,7 @@ import {
   queryText,
   readyForQuery,
 } from "./protocol.ts";
-import { WalSync } from "./wal-sync.ts";
+import { nextSegment, segmentsPerId, WalSync } from "./wal-sync.ts";
 
 const copy = (b: Buffer) => new Uint8Array(b);
 
@@ -119,23 +119,36 @@ describe("SCRAM verifiers", () => {
 });
 
 describe("WAL flushing", () => {
-  const segment = (n: number): string => `00000001000000000000${n.toString(16).toUpperCase().padStart(4, "0")}`;
-  const walDir = (): { dir: string; file: (n: number) => string; age: (n: number, seconds: number) => void } => {
+  // 1 MB segments: 4096 a "log id", so segment 4096 is 000000010000000100000000.
+  const segment = (n: number): string =>
+    `00000001${(n >> 12).toString(16).toUpperCase().padStart(8, "0")}${(n & 0xfff).toString(16).toUpperCase().padStart(8, "0")}`;
+  const walDir = (): {
+    dir: string;
+    write: (n: number, text: string) => void;
+    age: (n: number, seconds: number) => void;
+  } => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "walsync-"));
     fs.mkdirSync(path.join(dir, "pg_wal"));
     fs.writeFileSync(path.join(dir, "pg_wal", "archive_status"), "");
     const file = (n: number) => path.join(dir, "pg_wal", segment(n));
+    // Segments are written in place at their full size (1 MB, sparse here), as Postgres does.
+    const write = (n: number, text: string) => {
+      const fd = fs.openSync(file(n), fs.existsSync(file(n)) ? "r+" : "w+");
+      fs.ftruncateSync(fd, 1 << 20);
+      fs.writeSync(fd, text, 0);
+      fs.closeSync(fd);
+    };
     const age = (n: number, seconds: number) => {
       const t = Date.now() / 1000 - seconds;
       fs.utimesSync(file(n), t, t);
     };
-    return { dir, file, age };
+    return { dir, write, age };
   };
 
   it("flushes only segments modified since their last flush", async () => {
-    const { dir, file, age } = walDir();
-    fs.writeFileSync(file(1), "x");
-    fs.writeFileSync(file(2), "y");
+    const { dir, write, age } = walDir();
+    write(1, "x");
+    write(2, "y");
     age(1, 20);
     age(2, 10);
     const sync = new WalSync(dir);
@@ -143,7 +156,7 @@ describe("WAL flushing", () => {
     expect(sync.syncs).toBe(2);
     await sync.flush();
     expect(sync.syncs).toBe(2);
-    fs.appendFileSync(file(2), "more");
+    write(2, "more");
     // Three commits at once share two flushes (the running one may have looked before a write);
     // a segment written this recently is flushed by both, as the clock may not have ticked.
     await Promise.all([sync.flush(), sync.flush(), sync.flush()]);
@@ -157,16 +170,16 @@ describe("WAL flushing", () => {
   });
 
   it("looks only at the segment being written and the next, however many pg_wal holds", async () => {
-    const { dir, file, age } = walDir();
+    const { dir, write, age } = walDir();
     // 500 old segments, the current one (600), and recycled segments waiting under future names.
     for (let n = 100; n < 600; n++) {
-      fs.writeFileSync(file(n), "old");
+      write(n, "old");
       age(n, 3600);
     }
-    fs.writeFileSync(file(600), "current");
+    write(600, "current");
     age(600, 5);
     for (let n = 601; n < 640; n++) {
-      fs.writeFileSync(file(n), "recycled");
+      write(n, "recycled");
       age(n, 7200);
     }
     const sync = new WalSync(dir);
@@ -175,8 +188,8 @@ describe("WAL flushing", () => {
     await sync.flush();
     expect({ syncs: sync.syncs, checked: sync.lastChecked }).toEqual({ syncs: 540, checked: 2 });
     // A commit fills the current segment and goes on into the first recycled one.
-    fs.appendFileSync(file(600), "commit");
-    fs.writeFileSync(file(601), "commit");
+    write(600, "commit");
+    write(601, "commit");
     await sync.flush();
     expect({ syncs: sync.syncs, checked: sync.lastChecked }).toEqual({ syncs: 542, checked: 3 });
     // Read-only transactions after it: the new current segment is flushed while its mtime is
@@ -186,6 +199,39 @@ describe("WAL flushing", () => {
     expect({ syncs: sync.syncs, checked: sync.lastChecked }).toEqual({ syncs: 543, checked: 2 });
     await sync.flush();
     expect({ syncs: sync.syncs, checked: sync.lastChecked }).toEqual({ syncs: 543, checked: 2 });
+    // Only the first flush listed pg_wal: the others went from segment to segment by name.
+    expect(sync.listings).toBe(1);
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("follows WAL from the last segment of a log id into the next one", async () => {
+    const { dir, write, age } = walDir();
+    write(4094, "old");
+    age(4094, 3600);
+    write(4095, "current");
+    age(4095, 5);
+    const sync = new WalSync(dir);
+    await sync.flush();
+    await sync.flush();
+    const before = sync.syncs;
+    write(4095, "commit");
+    write(4096, "commit"); // 000000010000000100000000
+    await sync.flush();
+    expect({ synced: sync.syncs - before, checked: sync.lastChecked, listings: sync.listings }).toEqual({
+      synced: 2,
+      checked: 2,
+      listings: 1,
+    });
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("segment names and sizes", () => {
+    expect(segmentsPerId(1n << 20n)).toBe(4096);
+    expect(segmentsPerId(16n << 20n)).toBe(256);
+    expect(segmentsPerId(3n)).toBeUndefined();
+    expect(segmentsPerId((1n << 20n) + 6n)).toBeUndefined();
+    expect(nextSegment("000000010000000000000FFE", 4096)).toBe("000000010000000000000FFF");
+    expect(nextSegment("000000010000000000000FFF", 4096)).toBe("000000010000000100000000");
+    expect(nextSegment("0000000200000003000000FF", 256)).toBe("000000020000000400000000");
   });
 });

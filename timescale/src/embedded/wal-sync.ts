@@ -35,6 +35,8 @@ const SEGMENT = /^[0-9A-F]{24}$/;
 const RECENT_NS = 100_000_000n;
 /** Stored instead of an mtime to force the next flush of a segment. */
 const RECHECK = -1n;
+/** Flush records added between two clean-ups of those of removed segments. */
+const FORGET_AFTER = 256;
 
 /**
  * Flushes WAL segments with fsync on the libuv thread pool, so the engine can run the next
@@ -60,6 +62,12 @@ export class WalSync {
   syncs = 0;
   /** Segments the last flush looked at (stat calls). */
   lastChecked = 0;
+  /** Directory listings of pg_wal so far. */
+  listings = 0;
+  /** From the segment size, once a segment was looked at; until then every flush lists pg_wal. */
+  #segmentsPerId: number | undefined;
+  /** Records kept before those of removed segments are forgotten (a listing). */
+  #forgetAt = FORGET_AFTER;
 
   constructor(dataDir: string, onSync: () => void = () => undefined) {
     this.#walDir = path.join(dataDir, "pg_wal");
@@ -89,47 +97,109 @@ export class WalSync {
   /** Flushes every segment modified since its last flush; cheap when nothing was written. */
   async #flushOnce(): Promise<void> {
     const startNs = BigInt(Date.now()) * 1_000_000n;
-    const names = (await fs.promises.readdir(this.#walDir)).filter((n) => SEGMENT.test(n)).sort();
     const current = this.#current;
-    let checked = 0;
-    let newest: { name: string; mtime: bigint } | undefined;
-    for (const name of names) {
-      if (current !== undefined && name < current) continue;
-      const file = path.join(this.#walDir, name);
-      let mtime: bigint;
-      try {
-        mtime = (await fs.promises.stat(file, { bigint: true })).mtimeNs;
-      } catch {
-        continue; // Recycled meanwhile.
-      }
-      checked++;
-      if (newest === undefined || mtime > newest.mtime) newest = { name, mtime };
-      const known = this.#flushed.get(name);
-      const unchanged =
-        known === mtime || (known === undefined && current !== undefined && mtime < this.#previousStartNs - RECENT_NS);
-      if (unchanged) {
-        // Nothing wrote this segment since the previous flush, so nothing wrote a later one.
-        if (current !== undefined && name > current) break;
-        continue;
-      }
-      const handle = await fs.promises.open(file, "r");
-      try {
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      this.#flushed.set(name, mtime < startNs - RECENT_NS ? mtime : RECHECK);
-      if (current !== undefined) this.#current = name;
-      this.syncs++;
-      this.#onSync();
+    const pass: Pass = { startNs, current, checked: 0, newest: undefined };
+    let listed: string[] | undefined;
+    if (current === undefined || this.#segmentsPerId === undefined || !(await this.#walk(pass, current))) {
+      listed = await this.#list();
+      await this.#scan(pass, listed);
     }
     // The first flush looked at every segment: the one written last is where WAL goes on.
-    if (current === undefined) this.#current = newest?.name;
+    if (current === undefined) this.#current = pass.newest?.name;
     this.#previousStartNs = startNs;
-    this.lastChecked = checked;
-    if (this.#flushed.size > names.length + 64) {
-      const present = new Set(names);
+    this.lastChecked = pass.checked;
+    if (this.#flushed.size > this.#forgetAt) {
+      const present = new Set(listed ?? (await this.#list()));
       for (const name of this.#flushed.keys()) if (!present.has(name)) this.#flushed.delete(name);
+      this.#forgetAt = this.#flushed.size + FORGET_AFTER;
     }
   }
+
+  async #list(): Promise<string[]> {
+    this.listings++;
+    return (await fs.promises.readdir(this.#walDir)).filter((n) => SEGMENT.test(n)).sort();
+  }
+
+  /** Visits the listed segments from the current one on (all of them on the first flush). */
+  async #scan(pass: Pass, names: readonly string[]): Promise<void> {
+    for (const name of names) {
+      if (pass.current !== undefined && name < pass.current) continue;
+      const seen = await this.#visit(pass, name);
+      // Nothing wrote this segment since the previous flush, so nothing wrote a later one.
+      if (seen === "unchanged" && pass.current !== undefined && name > pass.current) break;
+    }
+  }
+
+  /**
+   * Visits the current segment and the ones after it by name, without listing pg_wal (a
+   * thousand entries at 20M rows: the listing was most of a read-only transaction's flush).
+   * False when the current segment is gone, so the caller lists instead.
+   */
+  async #walk(pass: Pass, current: string): Promise<boolean> {
+    const perId = this.#segmentsPerId;
+    for (let name = current; perId !== undefined; name = nextSegment(name, perId)) {
+      const seen = await this.#visit(pass, name);
+      if (seen === "missing") return name !== current;
+      if (seen === "unchanged" && name > current) return true;
+    }
+    return false;
+  }
+
+  /** Stats one segment and flushes it if it changed since its last flush. */
+  async #visit(pass: Pass, name: string): Promise<"missing" | "unchanged" | "flushed"> {
+    const file = path.join(this.#walDir, name);
+    let stat: fs.BigIntStats;
+    try {
+      stat = await fs.promises.stat(file, { bigint: true });
+    } catch {
+      return "missing"; // Recycled meanwhile, or not created yet.
+    }
+    const mtime = stat.mtimeNs;
+    pass.checked++;
+    this.#segmentsPerId ??= segmentsPerId(stat.size);
+    if (pass.newest === undefined || mtime > pass.newest.mtime) pass.newest = { name, mtime };
+    const known = this.#flushed.get(name);
+    const unchanged =
+      known === mtime ||
+      (known === undefined && pass.current !== undefined && mtime < this.#previousStartNs - RECENT_NS);
+    if (unchanged) return "unchanged";
+    const handle = await fs.promises.open(file, "r");
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    this.#flushed.set(name, mtime < pass.startNs - RECENT_NS ? mtime : RECHECK);
+    if (pass.current !== undefined) this.#current = name;
+    this.syncs++;
+    this.#onSync();
+    return "flushed";
+  }
+}
+
+/** One flush's progress. */
+interface Pass {
+  readonly startNs: bigint;
+  /** The segment WAL was last found written to when the flush started. */
+  readonly current: string | undefined;
+  checked: number;
+  newest: { readonly name: string; readonly mtime: bigint } | undefined;
+}
+
+/**
+ * Segments per "xlogid" (the middle 8 hex digits of a segment name) for a segment of `bytes`:
+ * the last 8 digits count segments up to 2^32 / segment size, then the middle ones go up.
+ * Undefined unless `bytes` is a valid WAL segment size (a power of two, 1 MB to 1 GB).
+ */
+export function segmentsPerId(bytes: bigint): number | undefined {
+  if (bytes < 1n << 20n || bytes > 1n << 30n || (bytes & (bytes - 1n)) !== 0n) return undefined;
+  return Number((1n << 32n) / bytes);
+}
+
+/** The name of the WAL segment after `name` (same timeline). */
+export function nextSegment(name: string, perId: number): string {
+  const hex = (n: number) => n.toString(16).toUpperCase().padStart(8, "0");
+  const id = Number.parseInt(name.slice(8, 16), 16);
+  const seg = Number.parseInt(name.slice(16, 24), 16);
+  return seg + 1 >= perId ? `${name.slice(0, 8)}${hex(id + 1)}${hex(0)}` : `${name.slice(0, 16)}${hex(seg + 1)}`;
 }
