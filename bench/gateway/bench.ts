@@ -24,7 +24,7 @@
  *
  * usage: npx tsx bench/gateway/bench.ts [--days 365] [--flows-per-day 100000] [--hot-days 7]
  *          [--hot-rows N] [--cold-via archiver|writer] [--end 2026-11-01] [--seed 1]
- *          [--data-dir .data/bench-gateway] [--rebuild] [--build-only] [--repeats 5] [--point-repeats 50]
+ *          [--data-dir .data/bench-gateway] [--rebuild] [--build-only] [--repeats 11] [--point-repeats 50]
  *          [--sections standard,scan,pruning,point]
  * e.g.   npx tsx bench/gateway/bench.ts --data-dir .data/bench-gateway-year-archiver
  *          (the year through the archiver, the default --cold-via)

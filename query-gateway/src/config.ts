@@ -45,9 +45,10 @@ export interface GatewayConfig {
   readonly streamBatchRows: number;
   /**
    * GATEWAY_TIER_CACHE_MS: how long a tier state read in full may route a query to the hot tier
-   * alone in one round trip. Correctness does not depend on it (the catalog pointer is checked in
+   * alone in one round trip, or start a cold-only query's cold part beside its cut. Correctness
+   * does not depend on it (the catalog pointer, and for cold parts the whole plan, is checked in
    * the query's own transaction); only the reported hot-chunk count can be this old. 0 reads the
-   * full state every time. Default 2000.
+   * full state every time and never starts a cold part early. Default 2000.
    */
   readonly tierCacheMs: number;
   /** GATEWAY_HOT_SLICE_ROW_LIMIT: most hot rows copied into DuckDB for a query that cannot be decomposed. Default 1000000. */

@@ -315,9 +315,7 @@ export class Gateway {
       // With a recent tier state that routes the query to the hot tier alone, the query's cursor
       // opens in the cut's first round trip, beside the catalog pointer that validates that state.
       const optimistic = this.optimisticHot(prepared, params);
-      // Otherwise, when that state routes it to the cold tier alone, its cold part starts now, beside the cut.
-      speculation = optimistic === null ? this.speculativeCold(prepared, remaining, signal) : null;
-      const open = await this.hot.begin(
+      const opening = this.hot.begin(
         "repeatable read",
         options,
         optimistic === null ? this.tierReader.statements() : this.tierReader.pointerStatements(),
@@ -325,6 +323,10 @@ export class Gateway {
           ? undefined
           : { sql: optimistic.hotSql, rowLimit: this.config.rowLimit, batchRows: this.config.streamBatchRows },
       );
+      // Otherwise, when that state routes it to the cold tier alone, its cold part starts now, beside
+      // the cut (whose statements are on their way first: the cut then waits less for the CPU).
+      speculation = optimistic === null ? this.speculativeCold(prepared, remaining, signal) : null;
+      const open = await opening;
       let state: TierState;
       let r: Route;
       let plan: Plan;
@@ -451,9 +453,15 @@ export class Gateway {
   ): ColdSpeculation | null {
     const cached = this.tierCache.recent();
     if (cached === null) return null;
-    const at = prepared.at(BigInt(Date.now()) * 1000n);
-    const r = routeQuery(at.ranges, cached, prepared.addresses);
-    const plan = planQuery(prepared.node, r, at.planOptions);
+    let r: Route;
+    let plan: Plan;
+    try {
+      const at = prepared.at(BigInt(Date.now()) * 1000n);
+      r = routeQuery(at.ranges, cached, prepared.addresses);
+      plan = planQuery(prepared.node, r, at.planOptions);
+    } catch {
+      return null; // The query's own plan, after the cut, reports what is wrong.
+    }
     const key = coldPlanKey(r, plan);
     if (key === null || plan.strategy !== "cold") return null;
     const none = new Map<string, ResultSet>();
