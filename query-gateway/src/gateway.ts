@@ -15,7 +15,6 @@ import { DuckDbEngine } from "./engine/duckdb.ts";
 import { collectRows, type EngineName, type ResultSet, type RowStream, rowsStream } from "./engine/engine.ts";
 import { QueryError } from "./engine/errors.ts";
 import { FileCache } from "./engine/file-cache.ts";
-import { inlineParams } from "./engine/hot-slice.ts";
 import { Limiter } from "./engine/limiter.ts";
 import { derived, readRef } from "./engine/limits.ts";
 import { GatewayMetrics } from "./engine/metrics.ts";
@@ -23,15 +22,12 @@ import { PARTS_TABLE } from "./engine/partial-aggregate.ts";
 import { type Plan, planQuery, type Strategy } from "./engine/plan.ts";
 import { duckRefName, refSelectSql } from "./engine/ref-tables.ts";
 import { TimescaleEngine } from "./engine/timescale.ts";
-import { GatewayError, SQLSTATE } from "./errors.ts";
+import { GatewayError } from "./errors.ts";
+import { type PreparedQuery, prepareQuery } from "./prepare.ts";
 import { QueryStream, type QueryTimings, type StreamEnd } from "./query-stream.ts";
 import type { Route, RouteKind } from "./route/route.ts";
 import { routeQuery } from "./route/route-query.ts";
-import { addressFilter } from "./sql/address-filter.ts";
-import { checkStatement } from "./sql/lockdown.ts";
 import { loadSqlParser } from "./sql/parser.ts";
-import { timeBoundsOf } from "./sql/time-bounds.ts";
-import { isKnownZone } from "./sql/timezone.ts";
 import { TierCache } from "./tiers/tier-cache.ts";
 import { TierReader, type TierState } from "./tiers/tiers.ts";
 
@@ -198,7 +194,7 @@ export class Gateway {
   }
 
   async explain(request: QueryRequest): Promise<ExplainOutcome> {
-    const prepared = this.prepare(request);
+    const prepared = prepareQuery(request, this.config);
     const options = { timeZone: prepared.timeZone, timeoutMs: this.config.queryTimeoutMs };
     return await this.hot.cut(options, this.tierReader.statements(), async (_tx, first) => {
       const state = await this.tierReader.fromRows(first);
@@ -244,43 +240,8 @@ export class Gateway {
     });
   }
 
-  private prepare(request: QueryRequest) {
-    const timeZone = request.timeZone ?? "UTC";
-    if (!isKnownZone(timeZone)) {
-      throw new GatewayError("refused", SQLSTATE.invalidParameterValue, `unknown time zone "${timeZone}"`);
-    }
-    const checked = checkStatement(request.sql, this.config.lockdown);
-    if (checked.kind !== "select" && checked.kind !== "explain") {
-      throw new GatewayError(
-        "refused",
-        SQLSTATE.featureNotSupported,
-        `${checked.kind.toUpperCase()} statements are not accepted over HTTP: send one query`,
-        {
-          detail:
-            "session statements (SET, SHOW, BEGIN…) belong to the Postgres wire protocol; pass timeZone in the request instead",
-        },
-      );
-    }
-    const node = checked.kind === "select" ? checked.node : checked.query;
-    const params = request.params;
-    // Bounds and plan options at the cut's now(), so routing and every engine agree on the instant.
-    const at = (now: bigint) => {
-      const ctx = { now, timeZone, ...(params === undefined ? {} : { params }) };
-      const ranges = timeBoundsOf(node, ctx, request.sql).union;
-      return {
-        ranges,
-        planOptions: { ...ctx, sql: request.sql, ranges, hotSliceRowLimit: this.config.hotSliceRowLimit },
-      };
-    };
-    // Bounds once up front too: a query whose constants cannot be folded fails here, before any I/O.
-    at(BigInt(Date.now()) * 1000n);
-    // Address predicates prune cold files by their column bounds (parameters inlined, as the cold side sees them).
-    const addresses = addressFilter(inlineParams(node, params));
-    return { node, timeZone, at, addresses, explain: checked.kind === "explain" };
-  }
-
   private async open(request: QueryRequest, started: number): Promise<QueryStream> {
-    const prepared = this.prepare(request);
+    const prepared = prepareQuery(request, this.config);
     if (prepared.explain) {
       const explained = await this.explain(request);
       const lines = JSON.stringify(explained, null, 2).split("\n");
@@ -433,7 +394,7 @@ export class Gateway {
    * the cut's first round trip.
    */
   private optimisticHot(
-    prepared: ReturnType<Gateway["prepare"]>,
+    prepared: PreparedQuery,
     params: readonly (string | null)[] | undefined,
   ): { state: TierState; hotSql: string } | null {
     const cached = this.tierCache.recent();
@@ -447,7 +408,7 @@ export class Gateway {
 
   /** The cold part of a query the cached tier state routes to the cold tier alone, started now; or null. */
   private speculativeCold(
-    prepared: ReturnType<Gateway["prepare"]>,
+    prepared: PreparedQuery,
     remaining: () => number,
     signal: AbortSignal | undefined,
   ): ColdSpeculation | null {
