@@ -4,7 +4,7 @@ export type { Catalog, TableIdentifier } from "./catalog/catalog.ts";
 export { pgQuery, type QueryFn, type QueryResult, SqlCatalog, type SqlCatalogConfig } from "./catalog/sql-catalog.ts";
 export { IcebergError, type IcebergErrorKind, isIcebergError } from "./errors.ts";
 export { cidrRange, decodeAddress, encodeAddress, isMappedV4 } from "./flows/ip.ts";
-export { flowPartitionSpec, flowSortOrder, flowTableSchema } from "./flows/schema.ts";
+export { FLOW_TIE_COLUMNS, flowPartitionSpec, flowSortOrder, flowTableSchema } from "./flows/schema.ts";
 export { FileObjectStore, fileLocationToPath, pathToFileLocation } from "./io/file-store.ts";
 export type { ObjectInfo, ObjectStore, PutBody } from "./io/object-store.ts";
 export { S3ObjectStore, type S3StoreConfig } from "./io/s3-store.ts";

@@ -22,6 +22,7 @@ import { Worker } from "node:worker_threads";
 import {
   arrowSchema,
   type DataFile,
+  FLOW_TIE_COLUMNS,
   flowTableSchema,
   type LoadedTable,
   type TableContext,
@@ -160,6 +161,7 @@ export async function exportChunk(
   const writer = tableWriter({ ...ctx, store }, table, {
     targetFileSizeBytes: o.targetFileSizeBytes,
     rowGroupRows: o.rowGroupRows,
+    clusterTiesBy: FLOW_TIE_COLUMNS,
   });
   const t = { waitForReaderMs: 0, dbWaitMs: 0, convertMs: 0, readerStartupMs: 0 };
   const elu0 = performance.eventLoopUtilization();

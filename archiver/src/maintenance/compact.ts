@@ -10,6 +10,7 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import {
   currentSnapshot,
   type DataFile,
+  FLOW_TIE_COLUMNS,
   liveEntries,
   loadTable,
   replaceFiles,
@@ -65,7 +66,10 @@ export async function compactPartitions(
     if (files.length <= o.minFiles) continue;
     const locations = files.map((f) => f.filePath);
     const written = await withLocalFiles(ctx.store, locations, async (paths) => {
-      const writer = tableWriter(ctx, table, { targetFileSizeBytes: o.targetFileBytes });
+      const writer = tableWriter(ctx, table, {
+        targetFileSizeBytes: o.targetFileBytes,
+        clusterTiesBy: FLOW_TIE_COLUMNS,
+      });
       const instance = await DuckDBInstance.create(":memory:", { threads: "1" });
       try {
         const conn = await instance.connect();

@@ -21,6 +21,9 @@ use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::{EnabledStatistics, WriterProperties, WriterVersion};
 use parquet::schema::types::ColumnPath;
 
+mod cluster;
+use cluster::{gather_binary, gather_bits, gather_fixed, tie_permutation, KeyColumn};
+
 /// The bytes the writer produced since they were last taken.
 #[derive(Clone, Default)]
 struct Output(Arc<Mutex<Vec<u8>>>);
@@ -46,7 +49,7 @@ impl Write for Output {
 /// module built from other sources (bump both together).
 #[napi]
 pub fn abi_version() -> u32 {
-    1
+    2
 }
 
 #[napi(object)]
@@ -61,6 +64,11 @@ pub struct EncoderOptions {
     pub data_page_version: Option<u32>,
     /// zstd level, default 1 (arrow-rs's and so parquet-wasm's default).
     pub zstd_level: Option<i32>,
+    /// The file's sort column: rows arrive sorted by it, and rows with equal values (ties) are
+    /// grouped by `cluster_by` (see cluster.rs). Both or neither.
+    pub tie_column: Option<String>,
+    /// Columns to group the rows of each tie by, outermost first.
+    pub cluster_by: Option<Vec<String>>,
 }
 
 fn failure(what: &str, error: impl std::fmt::Display) -> Error {
@@ -77,22 +85,96 @@ pub struct ColumnBuffers {
     pub validity: Option<Uint8Array>,
 }
 
-/// Builds an array of `field`'s type from JavaScript's buffers (copied: they are JS memory),
-/// checked by ArrayData's full validation (lengths, offsets, UTF-8).
-fn column_array(field: &Field, c: &ColumnBuffers) -> Result<ArrayRef> {
-    let mut buffers = Vec::with_capacity(2);
+/// Bytes per value of a fixed-width type; None for Binary/Utf8 (offsets) and booleans (bits).
+fn value_width(data_type: &DataType) -> Option<usize> {
+    match data_type {
+        DataType::Binary | DataType::Utf8 | DataType::Boolean => None,
+        t => t.primitive_width(),
+    }
+}
+
+/// The buffers of a column of `rows` rows are long enough and its offsets in bounds.
+fn check_buffers(field: &Field, c: &ColumnBuffers, rows: usize) -> Result<()> {
+    let bad = |what: &str| Err(failure("column buffers", format!("{}: {what}", field.name())));
+    if c.length as usize != rows {
+        return bad("a different row count than the first column");
+    }
+    if let Some(v) = &c.validity {
+        if v.len() < rows.div_ceil(8) {
+            return bad("validity too short");
+        }
+    }
     match field.data_type() {
         DataType::Binary | DataType::Utf8 => {
+            let Some(o) = &c.offsets else { return bad("no offsets") };
+            if o.len() < (rows + 1) * 4 {
+                return bad("too few offsets");
+            }
+            let at = |i: usize| i32::from_le_bytes(o[i * 4..i * 4 + 4].try_into().expect("4 bytes"));
+            let mut previous = at(0);
+            if previous < 0 {
+                return bad("negative offset");
+            }
+            for i in 1..=rows {
+                let next = at(i);
+                if next < previous {
+                    return bad("decreasing offsets");
+                }
+                previous = next;
+            }
+            if previous as usize > c.values.len() {
+                return bad("offsets past the values");
+            }
+        }
+        DataType::Boolean if c.values.len() < rows.div_ceil(8) => return bad("values too short"),
+        t => {
+            if let Some(width) = value_width(t) {
+                if c.values.len() < rows * width {
+                    return bad("values too short");
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Builds an array of `field`'s type from JavaScript's buffers (copied: they are JS memory;
+/// in `perm` order when given), checked by ArrayData's full validation (lengths, offsets, UTF-8).
+fn column_array(field: &Field, c: &ColumnBuffers, perm: Option<&[u32]>) -> Result<ArrayRef> {
+    let mut buffers = Vec::with_capacity(2);
+    let data_type = field.data_type();
+    match (data_type, perm) {
+        (DataType::Binary | DataType::Utf8, _) => {
             let offsets = c
                 .offsets
                 .as_ref()
                 .ok_or_else(|| failure("column buffers", format!("{} has no offsets", field.name())))?;
-            buffers.push(ArrowBuffer::from_slice_ref(&offsets[..]));
+            if offsets.len() < (c.length as usize + 1) * 4 {
+                return Err(failure("column buffers", format!("{} has too few offsets", field.name())));
+            }
+            match perm {
+                Some(p) => {
+                    let (o, v) = gather_binary(&c.values, offsets, p);
+                    buffers.push(o);
+                    buffers.push(v);
+                }
+                None => {
+                    buffers.push(ArrowBuffer::from_slice_ref(&offsets[..]));
+                    buffers.push(ArrowBuffer::from_slice_ref(&c.values[..]));
+                }
+            }
         }
-        _ => {}
+        (DataType::Boolean, Some(p)) => buffers.push(gather_bits(&c.values, p)),
+        (t, Some(p)) => {
+            let width = value_width(t).ok_or_else(|| failure("column buffers", format!("{t} cannot be reordered")))?;
+            buffers.push(gather_fixed(&c.values, width, p));
+        }
+        (_, None) => buffers.push(ArrowBuffer::from_slice_ref(&c.values[..])),
     }
-    buffers.push(ArrowBuffer::from_slice_ref(&c.values[..]));
-    let nulls = c.validity.as_ref().map(|v| ArrowBuffer::from_slice_ref(&v[..]));
+    let nulls = c.validity.as_ref().map(|v| match perm {
+        Some(p) => gather_bits(v, p),
+        None => ArrowBuffer::from_slice_ref(&v[..]),
+    });
     let data = ArrayData::try_new(field.data_type().clone(), c.length as usize, nulls, 0, buffers, vec![])
         .map_err(|e| failure(&format!("column {}", field.name()), e))?;
     Ok(make_array(data))
@@ -104,6 +186,8 @@ pub struct ParquetEncoder {
     writer: Option<ArrowWriter<Output>>,
     output: Output,
     schema: SchemaRef,
+    /// Schema positions of the tie column and the columns that group ties, when clustering.
+    clustering: Option<(usize, Vec<usize>)>,
 }
 
 #[napi]
@@ -134,10 +218,29 @@ impl ParquetEncoder {
                 |b, c| b.set_column_statistics_enabled(ColumnPath::from(c), EnabledStatistics::Chunk),
             ),
         };
+        let position = |name: &str| {
+            schema
+                .index_of(name)
+                .map_err(|_| failure("clustering", format!("the schema has no column {name}")))
+        };
+        let clustering = match (options.tie_column, options.cluster_by) {
+            (Some(tie), Some(by)) if !by.is_empty() => {
+                let by = by.iter().map(|n| position(n)).collect::<Result<Vec<_>>>()?;
+                for &i in std::iter::once(&position(&tie)?).chain(&by) {
+                    let t = schema.field(i).data_type();
+                    if value_width(t).is_none() && !matches!(t, DataType::Binary | DataType::Utf8) {
+                        return Err(failure("clustering", format!("cannot group by a {t} column")));
+                    }
+                }
+                Some((position(&tie)?, by))
+            }
+            (None, None) => None,
+            _ => return Err(failure("clustering", "give both the tie column and the columns to group by")),
+        };
         let output = Output::default();
         let writer = ArrowWriter::try_new(output.clone(), schema.clone(), Some(builder.build()))
             .map_err(|e| failure("opening the Parquet writer", e))?;
-        Ok(Self { writer: Some(writer), output, schema })
+        Ok(Self { writer: Some(writer), output, schema, clustering })
     }
 
     /// Encodes the record batches of an Arrow IPC stream (the file's schema) as one row group
@@ -174,10 +277,30 @@ impl ParquetEncoder {
             if columns.len() != fields.len() {
                 return Err(failure("writing", format!("{} columns for a schema of {}", columns.len(), fields.len())));
             }
+            let rows = columns.first().map_or(0, |c| c.length as usize);
+            let key = |i: usize| {
+                let c = &columns[i];
+                let width = value_width(fields[i].data_type()).unwrap_or(0);
+                if c.offsets.is_none() && c.values.len() < rows * width {
+                    return Err(failure("column buffers", format!("{} has too few values", fields[i].name())));
+                }
+                Ok(KeyColumn::new(c, width))
+            };
+            let perm = match &self.clustering {
+                Some((tie, by)) => {
+                    // Reordering reads the buffers before ArrayData validates them: check first.
+                    for (f, c) in fields.iter().zip(columns) {
+                        check_buffers(f, c, rows)?;
+                    }
+                    let group = by.iter().map(|&i| key(i)).collect::<Result<Vec<_>>>()?;
+                    tie_permutation(rows, &key(*tie)?, &group)
+                }
+                None => None,
+            };
             let arrays = fields
                 .iter()
                 .zip(columns)
-                .map(|(f, c)| column_array(f, c))
+                .map(|(f, c)| column_array(f, c, perm.as_deref()))
                 .collect::<Result<Vec<_>>>()?;
             let batch = RecordBatch::try_new(self.schema.clone(), arrays).map_err(|e| failure("record batch", e))?;
             writer.write(&batch).map_err(|e| failure("encoding Parquet", e))?;

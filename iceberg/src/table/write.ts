@@ -5,7 +5,10 @@ import { currentSchema, defaultSortOrder, defaultSpec } from "../spec/metadata.t
 import { DataFileWriter, type DataFileWriterOptions } from "../write/data-file-writer.ts";
 import type { LoadedTable, TableContext } from "./table.ts";
 
-export type WriteOptions = Pick<DataFileWriterOptions, "targetFileSizeBytes" | "rowGroupRows" | "filePrefix">;
+export type WriteOptions = Pick<
+  DataFileWriterOptions,
+  "targetFileSizeBytes" | "rowGroupRows" | "filePrefix" | "clusterTiesBy"
+>;
 
 export function tableWriter(ctx: TableContext, table: LoadedTable, options: WriteOptions = {}): DataFileWriter {
   const m = table.metadata;

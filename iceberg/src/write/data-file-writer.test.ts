@@ -269,3 +269,83 @@ describe.each(["native", "wasm"] as const)("%s encoder", (encoder) => {
     expect(a.equals(b)).toBe(true);
   });
 });
+
+// Ties on the sort key grouped by more columns (native encoder): the same rows, still sorted by
+// the sort order, each tie's rows grouped, the same Iceberg metrics — read back by pyarrow.
+describe("grouping ties (native encoder)", () => {
+  // 60 seconds of 50 flows each, arriving with addresses and ports interleaved (nulls included).
+  const tied = (): Row[] =>
+    Array.from({ length: 3000 }, (_, i) => ({
+      ts: 1_700_000_000_000_000n + BigInt(Math.floor(i / 50)) * 1_000_000n,
+      addr: i % 6 === 5 ? null : encodeAddress(i % 3 ? `10.0.0.${i % 5}` : `2001:db8::${i % 5}`),
+      port: i % 9 === 4 ? null : 20 + (i % 4),
+      bytes: BigInt(i) * 1500n,
+      rate: i / 7,
+      name: `host-${i % 11}`,
+    }));
+  const readBack = async (files: DataFile[]) =>
+    ((await runPythonScript("parquet_stats.py", { files: files.map((f) => f.filePath) })) as unknown as PyFile[])[0]!;
+
+  it("writes the same rows in sort order with each tie grouped, and the same metrics", async () => {
+    const input = tied();
+    const plain = await write("native", "ties-plain", input, { rowGroupRows: 1000 });
+    const w = new DataFileWriter({
+      encoder: "native",
+      store: new FileObjectStore(),
+      schema,
+      spec: UNPARTITIONED,
+      sortOrder: byTs,
+      dataLocation: `${dir}/ties-grouped`,
+      rowGroupRows: 1000,
+      clusterTiesBy: ["addr", "port"],
+    });
+    for (let i = 0; i < input.length; i += 700) await w.write(rowsToBatch(schema, input.slice(i, i + 700)));
+    const grouped = await w.close();
+    const p = await readBack(grouped);
+    expect(sortRows(p.data)).toEqual(normalizeRows(schema, input));
+    const [g, u] = [grouped[0]!, plain[0]!];
+    expect(g.sortOrderId).toBe(1);
+    expect(g.valueCounts).toEqual(u.valueCounts);
+    expect(g.nullValueCounts).toEqual(u.nullValueCounts);
+    expect(g.lowerBounds).toEqual(u.lowerBounds);
+    expect(g.upperBounds).toEqual(u.upperBounds);
+    // In file order: time never goes back, and within a second (inside one input batch of 700
+    // rows: batches are grouped separately) an address, then a port under it, is one block.
+    const rowsRead = p.data as JsonValue[][];
+    const key = (r: JsonValue[], n: number) => JSON.stringify(r.slice(1, 1 + n));
+    let blocksAddr = 0;
+    let blocksPort = 0;
+    for (let i = 0; i < rowsRead.length; i++) {
+      const r = rowsRead[i]!;
+      const prev = rowsRead[i - 1];
+      if (prev !== undefined) expect(Number(r[0]) >= Number(prev[0])).toBe(true);
+      const fresh = prev === undefined || prev[0] !== r[0] || i % 700 === 0;
+      if (fresh || key(prev!, 1) !== key(r, 1)) blocksAddr++;
+      if (fresh || key(prev!, 2) !== key(r, 2)) blocksPort++;
+    }
+    // Per second at most 11 address values (5 + 5 + null) and 5 ports each; arrival order
+    // would start a new block nearly every row.
+    const seconds = 60 + 5; // seconds, plus the batches cutting one
+    expect(blocksAddr).toBeLessThanOrEqual(seconds * 11);
+    expect(blocksPort).toBeLessThanOrEqual(seconds * 11 * 5);
+    const arrival = normalizeRows(schema, input).length; // every row its own block, ungrouped
+    expect(blocksAddr).toBeLessThan(arrival / 3);
+  });
+
+  it("is refused for a column the schema lacks, and ignored by parquet-wasm", async () => {
+    const options = {
+      store: new FileObjectStore(),
+      schema,
+      spec: UNPARTITIONED,
+      sortOrder: byTs,
+      dataLocation: `${dir}/ties-bad`,
+    };
+    expect(() => new DataFileWriter({ ...options, encoder: "native", clusterTiesBy: ["nope"] })).toThrow(/nope/);
+    const input = tied();
+    const w = new DataFileWriter({ ...options, encoder: "wasm", rowGroupRows: 1000, clusterTiesBy: ["addr"] });
+    for (let i = 0; i < input.length; i += 700) await w.write(rowsToBatch(schema, input.slice(i, i + 700)));
+    const [wasm] = await w.close();
+    const [plain] = await write("native", "ties-plain-2", input, { rowGroupRows: 1000 });
+    expect((await readFile(wasm!.filePath)).equals(await readFile(plain!.filePath))).toBe(true);
+  });
+});

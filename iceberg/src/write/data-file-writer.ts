@@ -6,7 +6,8 @@
  *
  * The Parquet bytes come from arrow-rs's ArrowWriter, built natively
  * (native-sink.ts) or as parquet-wasm (parquet-sink.ts): the same release,
- * the same bytes (parquet-encoder.ts chooses). Metrics: value counts are the
+ * the same bytes (parquet-encoder.ts chooses; only the native one groups ties,
+ * `clusterTiesBy`). Metrics: value counts are the
  * rows written; null counts and bounds come from the footer's chunk
  * statistics where those are exact Iceberg bounds (footer-metrics.ts), else
  * from the rows; column sizes and split offsets from the footer.
@@ -75,6 +76,12 @@ export interface DataFileWriterOptions {
    * where those are exact Iceberg bounds (footer-metrics.ts), saving a pass.
    */
   readonly metricsFromRows?: boolean;
+  /**
+   * Columns to group rows by where they tie on the sort key (a table sorted by one column
+   * only): the file stays in sort order, and low-cardinality columns such as the exporter
+   * compress better grouped. Native encoder only.
+   */
+  readonly clusterTiesBy?: readonly string[];
 }
 
 interface OpenFile {
@@ -99,6 +106,7 @@ export class DataFileWriter {
   private readonly rowGroupRows: number;
   private readonly prefix: string;
   private readonly statisticsColumns: string[] | undefined;
+  private readonly clusterTies: { tieColumn: string; clusterBy: readonly string[] } | undefined;
   /** The Parquet encoder this writer uses. */
   readonly encoder: EncoderChoice;
   /** Per column: metrics from the footer's statistics rather than from the rows. */
@@ -132,6 +140,7 @@ export class DataFileWriter {
       options.parquetStatistics === "sort-and-partition"
         ? [...new Set([...this.sortSourceIdx, ...this.partSourceIdx])].map((i) => fields[i]!.name)
         : undefined;
+    this.clusterTies = tieClustering(options, fields, this.encoder);
     this.footerMetrics = this.fields.map(
       (f) =>
         options.metricsFromRows !== true &&
@@ -253,6 +262,7 @@ export class DataFileWriter {
         createdBy: "netflow-analyzer iceberg",
         ...(this.statisticsColumns ? { statisticsColumns: this.statisticsColumns } : {}),
         ...(this.options.parquetDataPageVersion ? { dataPageVersion: this.options.parquetDataPageVersion } : {}),
+        ...(this.clusterTies ? { clusterTies: this.clusterTies } : {}),
       };
       const Native = this.encoder === "native" ? nativeEncoder() : null;
       f.sink = Native
@@ -380,4 +390,26 @@ function humanValue(pf: BoundPartitionField, v: PrimitiveValue | null): string {
   if (t === "year") return String(1970 + (v as number));
   if (v instanceof Uint8Array) return Buffer.from(v).toString("hex");
   return String(v);
+}
+
+/**
+ * The tie grouping `clusterTiesBy` asks for, or undefined. Only ties of a single identity
+ * sort field can be regrouped without leaving sort order; parquet-wasm cannot group.
+ */
+function tieClustering(
+  options: DataFileWriterOptions,
+  fields: readonly { readonly id: number; readonly name: string }[],
+  encoder: EncoderChoice,
+): { tieColumn: string; clusterBy: readonly string[] } | undefined {
+  const by = options.clusterTiesBy ?? [];
+  if (by.length === 0 || encoder !== "native") return undefined;
+  const [only, ...more] = options.sortOrder.fields;
+  if (only === undefined || more.length > 0 || only.transform.kind !== "identity") return undefined;
+  const tie = fields.find((f) => f.id === only.sourceId);
+  for (const name of by) {
+    if (!fields.some((f) => f.name === name)) {
+      throw new IcebergError("invalid-config", `clusterTiesBy names ${name}, which the schema does not have`);
+    }
+  }
+  return tie === undefined ? undefined : { tieColumn: tie.name, clusterBy: by };
 }

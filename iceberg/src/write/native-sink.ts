@@ -77,6 +77,9 @@ export class NativeParquetSink implements RowGroupSink {
       createdBy: this.options.createdBy,
       ...(this.options.statisticsColumns ? { statisticsColumns: [...this.options.statisticsColumns] } : {}),
       ...(this.options.dataPageVersion ? { dataPageVersion: this.options.dataPageVersion } : {}),
+      ...(this.options.clusterTies
+        ? { tieColumn: this.options.clusterTies.tieColumn, clusterBy: [...this.options.clusterTies.clusterBy] }
+        : {}),
     });
     this.push(this.encoder.writeColumns(batches.map((b) => b.data.children.map(nativeColumn))));
     while (this.queuedBytes > QUEUE_BYTES && !this.upload.failure)

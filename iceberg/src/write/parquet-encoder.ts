@@ -1,7 +1,8 @@
 /**
  * Which Parquet encoder writes data files: arrow-rs's ArrowWriter either built
  * natively (iceberg/native, ~3× faster on flows: bench/iceberg-write) or as
- * parquet-wasm. Both are the same encoder, so files differ only in speed.
+ * parquet-wasm. Both are the same encoder, so files differ only in speed (and
+ * in row order within ties when the native one groups them: clusterTiesBy).
  * ICEBERG_PARQUET_ENCODER: "native" (fail when it is not built), "wasm", or
  * unset for native when built, else wasm.
  */
@@ -19,6 +20,9 @@ export interface NativeEncoderOptions {
   readonly statisticsColumns?: string[];
   readonly dataPageVersion?: number;
   readonly zstdLevel?: number;
+  /** The sort column whose ties are grouped by `clusterBy` (both or neither). */
+  readonly tieColumn?: string;
+  readonly clusterBy?: string[];
 }
 
 /** One column of a record batch as Arrow buffers, offset 0 (iceberg/native/src/lib.rs `ColumnBuffers`). */
@@ -41,7 +45,7 @@ export type NativeEncoderClass = new (schemaIpc: Uint8Array, options: NativeEnco
 export const NATIVE_MODULE_PATH = fileURLToPath(new URL("../../native/netflow_parquet.node", import.meta.url));
 
 /** The interface version this code expects of the module (`abiVersion()` in lib.rs). */
-const ABI_VERSION = 1;
+const ABI_VERSION = 2;
 
 let loaded: { Encoder: NativeEncoderClass | null; problem: string | null } | undefined;
 

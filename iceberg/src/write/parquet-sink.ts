@@ -27,6 +27,11 @@ export interface ParquetSinkOptions {
   readonly statisticsColumns?: readonly string[];
   /** Parquet data page version: 1 (default, readable everywhere) or 2. */
   readonly dataPageVersion?: 1 | 2;
+  /**
+   * Rows tying on this column (the file's one sort column) are grouped by `clusterBy` to
+   * compress better (native encoder; see iceberg/native/src/cluster.rs).
+   */
+  readonly clusterTies?: { readonly tieColumn: string; readonly clusterBy: readonly string[] };
 }
 
 /** What DataFileWriter needs of a Parquet file being written (parquet-wasm or native). */
