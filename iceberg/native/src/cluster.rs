@@ -7,7 +7,7 @@
 //! counting sorts over the few distinct values of each column within a tie, linear in the rows. The permutation is then
 //! applied while the column buffers are copied out of JavaScript memory (which happens anyway).
 
-use arrow_buffer::Buffer;
+use arrow_buffer::{ArrowNativeType, Buffer};
 
 use crate::ColumnBuffers;
 
@@ -61,7 +61,9 @@ impl<'a> KeyColumn<'a> {
                 b[..bytes.len()].copy_from_slice(bytes);
                 u128::from_le_bytes(b) ^ ((bytes.len() as u128) << 120)
             }
-            Some(bytes) => bytes.iter().fold(0xcbf2_9ce4_8422_2325u128, |h, &x| (h ^ x as u128).wrapping_mul(0x1000_0000_01b3)),
+            Some(bytes) => bytes.iter().fold(0xcbf2_9ce4_8422_2325u128, |h, &x| {
+                (h ^ x as u128).wrapping_mul(0x1000_0000_01b3)
+            }),
         }
     }
 }
@@ -101,7 +103,9 @@ struct Work {
 /// Groups `run` by the first column (a stable counting sort over its few distinct values), then
 /// each group by the rest.
 fn group_rows(run: &mut [u32], columns: &[KeyColumn], work: &mut Work) {
-    let Some((column, rest)) = columns.split_first() else { return };
+    let Some((column, rest)) = columns.split_first() else {
+        return;
+    };
     let mut distinct: Vec<u128> = Vec::with_capacity(8);
     work.ids.clear();
     let mut fits = true;
@@ -152,22 +156,8 @@ fn group_rows(run: &mut [u32], columns: &[KeyColumn], work: &mut Work) {
 /// Fixed-width values gathered in `perm` order (whole words where the width allows).
 pub fn gather_fixed(values: &[u8], width: usize, perm: &[u32]) -> Buffer {
     match width {
-        8 => Buffer::from_vec(
-            perm.iter()
-                .map(|&p| {
-                    let i = p as usize * 8;
-                    u64::from_le_bytes(values[i..i + 8].try_into().expect("8 bytes"))
-                })
-                .collect::<Vec<u64>>(),
-        ),
-        4 => Buffer::from_vec(
-            perm.iter()
-                .map(|&p| {
-                    let i = p as usize * 4;
-                    u32::from_le_bytes(values[i..i + 4].try_into().expect("4 bytes"))
-                })
-                .collect::<Vec<u32>>(),
-        ),
+        8 => gather_words(values, perm, u64::from_le_bytes),
+        4 => gather_words(values, perm, u32::from_le_bytes),
         _ => {
             let mut out = vec![0u8; perm.len() * width];
             for (dst, &p) in out.chunks_exact_mut(width).zip(perm) {
@@ -177,6 +167,22 @@ pub fn gather_fixed(values: &[u8], width: usize, perm: &[u32]) -> Buffer {
             Buffer::from_vec(out)
         }
     }
+}
+
+/// Values of `W` bytes gathered in `perm` order as words of type `T`.
+fn gather_words<T: ArrowNativeType, const W: usize>(
+    values: &[u8],
+    perm: &[u32],
+    word: fn([u8; W]) -> T,
+) -> Buffer {
+    let words: Vec<T> = perm
+        .iter()
+        .map(|&p| {
+            let i = p as usize * W;
+            word(values[i..i + W].try_into().expect("a whole word"))
+        })
+        .collect();
+    Buffer::from_vec(words)
 }
 
 /// Bit-packed bits (validity, booleans) gathered in `perm` order.

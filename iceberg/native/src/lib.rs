@@ -95,7 +95,12 @@ fn value_width(data_type: &DataType) -> Option<usize> {
 
 /// The buffers of a column of `rows` rows are long enough and its offsets in bounds.
 fn check_buffers(field: &Field, c: &ColumnBuffers, rows: usize) -> Result<()> {
-    let bad = |what: &str| Err(failure("column buffers", format!("{}: {what}", field.name())));
+    let bad = |what: &str| {
+        Err(failure(
+            "column buffers",
+            format!("{}: {what}", field.name()),
+        ))
+    };
     if c.length as usize != rows {
         return bad("a different row count than the first column");
     }
@@ -106,11 +111,14 @@ fn check_buffers(field: &Field, c: &ColumnBuffers, rows: usize) -> Result<()> {
     }
     match field.data_type() {
         DataType::Binary | DataType::Utf8 => {
-            let Some(o) = &c.offsets else { return bad("no offsets") };
+            let Some(o) = &c.offsets else {
+                return bad("no offsets");
+            };
             if o.len() < (rows + 1) * 4 {
                 return bad("too few offsets");
             }
-            let at = |i: usize| i32::from_le_bytes(o[i * 4..i * 4 + 4].try_into().expect("4 bytes"));
+            let at =
+                |i: usize| i32::from_le_bytes(o[i * 4..i * 4 + 4].try_into().expect("4 bytes"));
             let mut previous = at(0);
             if previous < 0 {
                 return bad("negative offset");
@@ -145,12 +153,14 @@ fn column_array(field: &Field, c: &ColumnBuffers, perm: Option<&[u32]>) -> Resul
     let data_type = field.data_type();
     match (data_type, perm) {
         (DataType::Binary | DataType::Utf8, _) => {
-            let offsets = c
-                .offsets
-                .as_ref()
-                .ok_or_else(|| failure("column buffers", format!("{} has no offsets", field.name())))?;
+            let offsets = c.offsets.as_ref().ok_or_else(|| {
+                failure("column buffers", format!("{} has no offsets", field.name()))
+            })?;
             if offsets.len() < (c.length as usize + 1) * 4 {
-                return Err(failure("column buffers", format!("{} has too few offsets", field.name())));
+                return Err(failure(
+                    "column buffers",
+                    format!("{} has too few offsets", field.name()),
+                ));
             }
             match perm {
                 Some(p) => {
@@ -166,7 +176,8 @@ fn column_array(field: &Field, c: &ColumnBuffers, perm: Option<&[u32]>) -> Resul
         }
         (DataType::Boolean, Some(p)) => buffers.push(gather_bits(&c.values, p)),
         (t, Some(p)) => {
-            let width = value_width(t).ok_or_else(|| failure("column buffers", format!("{t} cannot be reordered")))?;
+            let width = value_width(t)
+                .ok_or_else(|| failure("column buffers", format!("{t} cannot be reordered")))?;
             buffers.push(gather_fixed(&c.values, width, p));
         }
         (_, None) => buffers.push(ArrowBuffer::from_slice_ref(&c.values[..])),
@@ -175,8 +186,15 @@ fn column_array(field: &Field, c: &ColumnBuffers, perm: Option<&[u32]>) -> Resul
         Some(p) => gather_bits(v, p),
         None => ArrowBuffer::from_slice_ref(&v[..]),
     });
-    let data = ArrayData::try_new(field.data_type().clone(), c.length as usize, nulls, 0, buffers, vec![])
-        .map_err(|e| failure(&format!("column {}", field.name()), e))?;
+    let data = ArrayData::try_new(
+        field.data_type().clone(),
+        c.length as usize,
+        nulls,
+        0,
+        buffers,
+        vec![],
+    )
+    .map_err(|e| failure(&format!("column {}", field.name()), e))?;
     Ok(make_array(data))
 }
 
@@ -215,7 +233,9 @@ impl ParquetEncoder {
             None => builder.set_statistics_enabled(EnabledStatistics::Chunk),
             Some(columns) => columns.into_iter().fold(
                 builder.set_statistics_enabled(EnabledStatistics::None),
-                |b, c| b.set_column_statistics_enabled(ColumnPath::from(c), EnabledStatistics::Chunk),
+                |b, c| {
+                    b.set_column_statistics_enabled(ColumnPath::from(c), EnabledStatistics::Chunk)
+                },
             ),
         };
         let position = |name: &str| {
@@ -229,18 +249,31 @@ impl ParquetEncoder {
                 for &i in std::iter::once(&position(&tie)?).chain(&by) {
                     let t = schema.field(i).data_type();
                     if value_width(t).is_none() && !matches!(t, DataType::Binary | DataType::Utf8) {
-                        return Err(failure("clustering", format!("cannot group by a {t} column")));
+                        return Err(failure(
+                            "clustering",
+                            format!("cannot group by a {t} column"),
+                        ));
                     }
                 }
                 Some((position(&tie)?, by))
             }
             (None, None) => None,
-            _ => return Err(failure("clustering", "give both the tie column and the columns to group by")),
+            _ => {
+                return Err(failure(
+                    "clustering",
+                    "give both the tie column and the columns to group by",
+                ))
+            }
         };
         let output = Output::default();
         let writer = ArrowWriter::try_new(output.clone(), schema.clone(), Some(builder.build()))
             .map_err(|e| failure("opening the Parquet writer", e))?;
-        Ok(Self { writer: Some(writer), output, schema, clustering })
+        Ok(Self {
+            writer: Some(writer),
+            output,
+            schema,
+            clustering,
+        })
     }
 
     /// Encodes the record batches of an Arrow IPC stream (the file's schema) as one row group
@@ -254,11 +287,16 @@ impl ParquetEncoder {
         let reader = StreamReader::try_new(Cursor::new(&ipc[..]), None)
             .map_err(|e| failure("reading Arrow IPC", e))?;
         if reader.schema().fields() != self.schema.fields() {
-            return Err(failure("writing", "the batch's schema differs from the file's"));
+            return Err(failure(
+                "writing",
+                "the batch's schema differs from the file's",
+            ));
         }
         for batch in reader {
             let batch = batch.map_err(|e| failure("reading Arrow IPC", e))?;
-            writer.write(&batch).map_err(|e| failure("encoding Parquet", e))?;
+            writer
+                .write(&batch)
+                .map_err(|e| failure("encoding Parquet", e))?;
         }
         writer.flush().map_err(|e| failure("encoding Parquet", e))?;
         Ok(self.output.take().into())
@@ -275,14 +313,20 @@ impl ParquetEncoder {
         for columns in &batches {
             let fields = self.schema.fields();
             if columns.len() != fields.len() {
-                return Err(failure("writing", format!("{} columns for a schema of {}", columns.len(), fields.len())));
+                return Err(failure(
+                    "writing",
+                    format!("{} columns for a schema of {}", columns.len(), fields.len()),
+                ));
             }
             let rows = columns.first().map_or(0, |c| c.length as usize);
             let key = |i: usize| {
                 let c = &columns[i];
                 let width = value_width(fields[i].data_type()).unwrap_or(0);
                 if c.offsets.is_none() && c.values.len() < rows * width {
-                    return Err(failure("column buffers", format!("{} has too few values", fields[i].name())));
+                    return Err(failure(
+                        "column buffers",
+                        format!("{} has too few values", fields[i].name()),
+                    ));
                 }
                 Ok(KeyColumn::new(c, width))
             };
@@ -302,8 +346,11 @@ impl ParquetEncoder {
                 .zip(columns)
                 .map(|(f, c)| column_array(f, c, perm.as_deref()))
                 .collect::<Result<Vec<_>>>()?;
-            let batch = RecordBatch::try_new(self.schema.clone(), arrays).map_err(|e| failure("record batch", e))?;
-            writer.write(&batch).map_err(|e| failure("encoding Parquet", e))?;
+            let batch = RecordBatch::try_new(self.schema.clone(), arrays)
+                .map_err(|e| failure("record batch", e))?;
+            writer
+                .write(&batch)
+                .map_err(|e| failure("encoding Parquet", e))?;
         }
         writer.flush().map_err(|e| failure("encoding Parquet", e))?;
         Ok(self.output.take().into())
@@ -316,7 +363,9 @@ impl ParquetEncoder {
             .writer
             .take()
             .ok_or_else(|| failure("finishing", "the file is already finished"))?;
-        writer.close().map_err(|e| failure("finishing Parquet", e))?;
+        writer
+            .close()
+            .map_err(|e| failure("finishing Parquet", e))?;
         Ok(self.output.take().into())
     }
 }
