@@ -320,15 +320,7 @@ impl ParquetEncoder {
             }
             let rows = columns.first().map_or(0, |c| c.length as usize);
             let key = |i: usize| {
-                let c = &columns[i];
-                let width = value_width(fields[i].data_type()).unwrap_or(0);
-                if c.offsets.is_none() && c.values.len() < rows * width {
-                    return Err(failure(
-                        "column buffers",
-                        format!("{} has too few values", fields[i].name()),
-                    ));
-                }
-                Ok(KeyColumn::new(c, width))
+                KeyColumn::new(&columns[i], value_width(fields[i].data_type()).unwrap_or(0))
             };
             let perm = match &self.clustering {
                 Some((tie, by)) => {
@@ -336,8 +328,8 @@ impl ParquetEncoder {
                     for (f, c) in fields.iter().zip(columns) {
                         check_buffers(f, c, rows)?;
                     }
-                    let group = by.iter().map(|&i| key(i)).collect::<Result<Vec<_>>>()?;
-                    tie_permutation(rows, &key(*tie)?, &group)
+                    let group: Vec<_> = by.iter().map(|&i| key(i)).collect();
+                    tie_permutation(rows, &key(*tie), &group)
                 }
                 None => None,
             };
