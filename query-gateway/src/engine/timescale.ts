@@ -160,12 +160,21 @@ export class TimescaleEngine implements Engine {
     } catch (error) {
       throw pgError(error, 0);
     }
+    // The pool listens for errors of idle connections only. A connection that dies while checked
+    // out between two statements (the server killed) emits 'error' with no query to fail: without
+    // a listener that kills the gateway. Its next statement fails instead, and it is dropped.
+    const lost = (): void => undefined;
+    client.on("error", lost);
+    const release = (broken = false): void => {
+      client.off("error", lost);
+      client.release(broken);
+    };
     const prepare = this.config.prepare ?? [];
     if (prepare.length > 0 && !this.prepared.has(client)) {
       try {
         for (const p of prepare) await prepareOnce(client, p);
       } catch (error) {
-        client.release(true);
+        release(true);
         throw pgError(error, 0);
       }
       this.prepared.add(client);
@@ -178,8 +187,8 @@ export class TimescaleEngine implements Engine {
         // A READ ONLY transaction has nothing to make durable: the caller need not wait for
         // COMMIT's round trip. The connection returns to the pool once it is done.
         client.query("COMMIT").then(
-          () => client.release(),
-          () => client.release(true),
+          () => release(),
+          () => release(true),
         );
         return;
       }
@@ -194,7 +203,7 @@ export class TimescaleEngine implements Engine {
       } catch {
         broken = true;
       } finally {
-        client.release(broken);
+        release(broken);
       }
     };
     try {
