@@ -198,6 +198,61 @@ fn column_array(field: &Field, c: &ColumnBuffers, perm: Option<&[u32]>) -> Resul
     Ok(make_array(data))
 }
 
+/// Writes `batches` (made one at a time, so memory holds one copy) as one row group; returns
+/// the bytes the file grew by.
+fn encode_row_group(
+    writer: &mut Option<ArrowWriter<Output>>,
+    output: &Output,
+    batches: impl Iterator<Item = Result<RecordBatch>>,
+) -> Result<Buffer> {
+    let writer = writer
+        .as_mut()
+        .ok_or_else(|| failure("writing", "the file is already finished"))?;
+    for batch in batches {
+        writer
+            .write(&batch?)
+            .map_err(|e| failure("encoding Parquet", e))?;
+    }
+    writer.flush().map_err(|e| failure("encoding Parquet", e))?;
+    Ok(output.take().into())
+}
+
+/// A record batch of `schema` from JavaScript's column buffers, its ties grouped when
+/// `clustering` (tie column, grouping columns) is set.
+fn columns_batch(
+    schema: &SchemaRef,
+    clustering: Option<&(usize, Vec<usize>)>,
+    columns: &[ColumnBuffers],
+) -> Result<RecordBatch> {
+    let fields = schema.fields();
+    if columns.len() != fields.len() {
+        return Err(failure(
+            "writing",
+            format!("{} columns for a schema of {}", columns.len(), fields.len()),
+        ));
+    }
+    let rows = columns.first().map_or(0, |c| c.length as usize);
+    let key =
+        |i: usize| KeyColumn::new(&columns[i], value_width(fields[i].data_type()).unwrap_or(0));
+    let perm = match clustering {
+        Some((tie, by)) => {
+            // Reordering reads the buffers before ArrayData validates them: check first.
+            for (f, c) in fields.iter().zip(columns) {
+                check_buffers(f, c, rows)?;
+            }
+            let group: Vec<_> = by.iter().map(|&i| key(i)).collect();
+            tie_permutation(rows, &key(*tie), &group)
+        }
+        None => None,
+    };
+    let arrays = fields
+        .iter()
+        .zip(columns)
+        .map(|(f, c)| column_array(f, c, perm.as_deref()))
+        .collect::<Result<Vec<_>>>()?;
+    RecordBatch::try_new(schema.clone(), arrays).map_err(|e| failure("record batch", e))
+}
+
 /// One Parquet file being written.
 #[napi]
 pub struct ParquetEncoder {
@@ -276,76 +331,15 @@ impl ParquetEncoder {
         })
     }
 
-    /// Encodes the record batches of an Arrow IPC stream (the file's schema) as one row group
-    /// (the caller passes at most `row_group_rows` rows); returns the bytes the file grew by.
-    #[napi]
-    pub fn write(&mut self, ipc: Uint8Array) -> Result<Buffer> {
-        let writer = self
-            .writer
-            .as_mut()
-            .ok_or_else(|| failure("writing", "the file is already finished"))?;
-        let reader = StreamReader::try_new(Cursor::new(&ipc[..]), None)
-            .map_err(|e| failure("reading Arrow IPC", e))?;
-        if reader.schema().fields() != self.schema.fields() {
-            return Err(failure(
-                "writing",
-                "the batch's schema differs from the file's",
-            ));
-        }
-        for batch in reader {
-            let batch = batch.map_err(|e| failure("reading Arrow IPC", e))?;
-            writer
-                .write(&batch)
-                .map_err(|e| failure("encoding Parquet", e))?;
-        }
-        writer.flush().map_err(|e| failure("encoding Parquet", e))?;
-        Ok(self.output.take().into())
-    }
-
     /// Encodes record batches given as column buffers (in schema order) as one row group (the
     /// caller passes at most `row_group_rows` rows); returns the bytes the file grew by.
     #[napi]
     pub fn write_columns(&mut self, batches: Vec<Vec<ColumnBuffers>>) -> Result<Buffer> {
-        let writer = self
-            .writer
-            .as_mut()
-            .ok_or_else(|| failure("writing", "the file is already finished"))?;
-        for columns in &batches {
-            let fields = self.schema.fields();
-            if columns.len() != fields.len() {
-                return Err(failure(
-                    "writing",
-                    format!("{} columns for a schema of {}", columns.len(), fields.len()),
-                ));
-            }
-            let rows = columns.first().map_or(0, |c| c.length as usize);
-            let key = |i: usize| {
-                KeyColumn::new(&columns[i], value_width(fields[i].data_type()).unwrap_or(0))
-            };
-            let perm = match &self.clustering {
-                Some((tie, by)) => {
-                    // Reordering reads the buffers before ArrayData validates them: check first.
-                    for (f, c) in fields.iter().zip(columns) {
-                        check_buffers(f, c, rows)?;
-                    }
-                    let group: Vec<_> = by.iter().map(|&i| key(i)).collect();
-                    tie_permutation(rows, &key(*tie), &group)
-                }
-                None => None,
-            };
-            let arrays = fields
-                .iter()
-                .zip(columns)
-                .map(|(f, c)| column_array(f, c, perm.as_deref()))
-                .collect::<Result<Vec<_>>>()?;
-            let batch = RecordBatch::try_new(self.schema.clone(), arrays)
-                .map_err(|e| failure("record batch", e))?;
-            writer
-                .write(&batch)
-                .map_err(|e| failure("encoding Parquet", e))?;
-        }
-        writer.flush().map_err(|e| failure("encoding Parquet", e))?;
-        Ok(self.output.take().into())
+        let (schema, clustering) = (&self.schema, &self.clustering);
+        let batches = batches
+            .iter()
+            .map(|columns| columns_batch(schema, clustering.as_ref(), columns));
+        encode_row_group(&mut self.writer, &self.output, batches)
     }
 
     /// Flushes the last row group and writes the footer; returns the remaining bytes.
