@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the native Parquet encoder (arrow-rs's ArrowWriter for Node) into
 # iceberg/native/netflow_parquet.node, unless it is newer than its sources.
-# Needs Rust >= 1.85 (rustup's cargo is found in ~/.cargo/bin too); crates are
+# Needs Rust >= 1.88 (rustup's cargo is found in ~/.cargo/bin too); crates are
 # pinned by Cargo.lock (--locked). Without it the Iceberg writer uses
 # parquet-wasm: the same encoder, the same files, ~3x slower.
 set -euo pipefail

@@ -5,6 +5,7 @@ import os
 import re
 import sys
 
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from normalize import table_rows
@@ -34,6 +35,7 @@ def main():
         md = f.metadata
         # Field ids as the Parquet schema itself states them (not the embedded Arrow schema).
         ids = dict((m.group(2), int(m.group(1))) for m in re.finditer(r"field_id=(-?\d+) (\w+)", str(f.schema)))
+        table = f.read()
         cols = {}
         for c in range(md.num_columns):
             name = md.schema.column(c).path
@@ -51,14 +53,26 @@ def main():
                     mn, mx = stat_value(st.min), stat_value(st.max)
                     lo = mn if lo is None or mn < lo else lo
                     hi = mx if hi is None or mx > hi else hi
-            cols[name] = {"field_id": field_id, "size": size, "nulls": nulls, "min": lo, "max": hi}
+            # The column's min/max computed by Arrow C++ from the values, for columns whose
+            # statistics pyarrow cannot use (floats under IEEE 754 total order, which arrow-rs
+            # 60 declares and pyarrow 26 does not know).
+            mm = pc.min_max(table.column(name)).as_py() if name in table.column_names else {}
+            cols[name] = {
+                "field_id": field_id,
+                "size": size,
+                "nulls": nulls,
+                "min": lo,
+                "max": hi,
+                "data_min": stat_value(mm.get("min")),
+                "data_max": stat_value(mm.get("max")),
+            }
         offsets = []
         for g in range(md.num_row_groups):
             rg = md.row_group(g)
             cc = rg.column(0)
             first = cc.dictionary_page_offset if cc.has_dictionary_page else cc.data_page_offset
             offsets.append(first)
-        names, rows = table_rows(f.read())
+        names, rows = table_rows(table)
         out.append(
             {
                 "path": path,

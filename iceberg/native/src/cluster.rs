@@ -3,17 +3,15 @@
 //! Why: flows sorted by a second-resolution time have ~1,000 rows per second in arrival order,
 //! so a low-cardinality column such as the exporter changes every row and its dictionary indices
 //! do not compress. Rows with equal sort keys may be written in any order (the file stays sorted
-//! by the table's sort order), so within each tie the rows are grouped by `cluster_by` — stable
-//! counting sorts over the few distinct values of each column within a tie, linear in the rows. The permutation is then
-//! applied while the column buffers are copied out of JavaScript memory (which happens anyway).
+//! by the table's sort order), so within each tie the rows are grouped by `cluster_by`: each
+//! grouping column's values are numbered once per batch (a small hash table of fingerprints),
+//! then every tie is reordered by stable counting sorts over those numbers, innermost column
+//! first — linear in the rows. The permutation is then applied while the column buffers are
+//! copied out of JavaScript memory (which happens anyway).
 
 use arrow_buffer::{ArrowNativeType, Buffer};
 
 use crate::ColumnBuffers;
-
-/// Most distinct values of a grouping column within one tie (or group of the column before);
-/// with more, those rows keep their order for that column (grouping only helps compression).
-const MAX_GROUPS: usize = 32;
 
 /// A column's values as byte slices (fixed width, or Binary/Utf8 with 32-bit offsets); null is
 /// its own value.
@@ -50,16 +48,48 @@ impl<'a> KeyColumn<'a> {
         })
     }
 
+    /// Whether rows `a` and `b` hold the same value (both null included).
+    fn same(&self, a: usize, b: usize) -> bool {
+        match (self.validity, self.offsets, self.width) {
+            // The common tie column (a timestamp): one word compare, not a slice compare.
+            (None, None, 8) => self.word(a) == self.word(b),
+            _ => self.get(a) == self.get(b),
+        }
+    }
+
+    /// The 8-byte value of `row` of a fixed-width column of width 8.
+    fn word(&self, row: usize) -> u64 {
+        u64::from_le_bytes(
+            self.values[row * 8..row * 8 + 8]
+                .try_into()
+                .expect("8 bytes"),
+        )
+    }
+
     /// A value's fingerprint: its bytes when they fit (16 bytes: addresses, integers), else a
     /// hash. Equal values have equal fingerprints; unequal ones rarely collide, and a collision
     /// only groups two values together, which costs compression, not correctness.
     fn fingerprint(&self, row: usize) -> u128 {
+        if self.validity.is_none() && self.offsets.is_none() && self.width == 8 {
+            // What the general case computes for 8 bytes, without the copy through a slice.
+            return self.word(row) as u128 ^ (8u128 << 120);
+        }
         match self.get(row) {
             None => u128::MAX,
             Some(bytes) if bytes.len() <= 16 => {
-                let mut b = [0u8; 16];
-                b[..bytes.len()].copy_from_slice(bytes);
-                u128::from_le_bytes(b) ^ ((bytes.len() as u128) << 120)
+                // Little-endian, zero-padded; the usual sizes (IPv4, IPv6 addresses, integers)
+                // read as words rather than through a copy of variable length.
+                let word = match bytes.len() {
+                    4 => u32::from_le_bytes(bytes.try_into().expect("4 bytes")) as u128,
+                    8 => u64::from_le_bytes(bytes.try_into().expect("8 bytes")) as u128,
+                    16 => u128::from_le_bytes(bytes.try_into().expect("16 bytes")),
+                    n => {
+                        let mut b = [0u8; 16];
+                        b[..n].copy_from_slice(bytes);
+                        u128::from_le_bytes(b)
+                    }
+                };
+                word ^ ((bytes.len() as u128) << 120)
             }
             Some(bytes) => bytes.iter().fold(0xcbf2_9ce4_8422_2325u128, |h, &x| {
                 (h ^ x as u128).wrapping_mul(0x1000_0000_01b3)
@@ -75,81 +105,91 @@ fn offset(offsets: &[u8], i: usize) -> usize {
 /// The order to write `rows` rows in: runs of equal `tie` values, each grouped by `group`
 /// (the first column the outermost). None when no tie has more than one row.
 pub fn tie_permutation(rows: usize, tie: &KeyColumn, group: &[KeyColumn]) -> Option<Vec<u32>> {
+    if !(1..rows).any(|i| tie.same(i - 1, i)) {
+        return None;
+    }
+    // Innermost column first: stable counting sorts, one per column, leave each tie grouped by
+    // the first column, then by the second within it, and so on.
+    let ids: Vec<SmallIds> = group
+        .iter()
+        .rev()
+        .map(|c| SmallIds::of(c, rows))
+        .filter(|ids| ids.distinct > 1)
+        .collect();
     let mut perm: Vec<u32> = (0..rows as u32).collect();
-    let mut work = Work::default();
-    let mut changed = false;
+    let mut scratch = Vec::new();
+    let mut counts = Vec::new();
     let mut start = 0;
     while start < rows {
-        let key = tie.get(start);
         let mut end = start + 1;
-        while end < rows && tie.get(end) == key {
+        while end < rows && tie.same(start, end) {
             end += 1;
         }
         if end - start > 1 {
-            changed = true;
-            group_rows(&mut perm[start..end], group, &mut work);
+            for column in &ids {
+                column.sort(&mut perm[start..end], &mut scratch, &mut counts);
+            }
         }
         start = end;
     }
-    changed.then_some(perm)
+    Some(perm)
 }
 
-#[derive(Default)]
-struct Work {
+/// A grouping column's values as small numbers: the batch's first 255 distinct values (by
+/// fingerprint) numbered in order of appearance, any further ones sharing 255 (those rows keep
+/// their order: grouping only helps compression).
+struct SmallIds {
     ids: Vec<u8>,
-    scratch: Vec<u32>,
+    distinct: usize,
 }
 
-/// Groups `run` by the first column (a stable counting sort over its few distinct values), then
-/// each group by the rest.
-fn group_rows(run: &mut [u32], columns: &[KeyColumn], work: &mut Work) {
-    let Some((column, rest)) = columns.split_first() else {
-        return;
-    };
-    let mut distinct: Vec<u128> = Vec::with_capacity(8);
-    work.ids.clear();
-    let mut fits = true;
-    for &row in run.iter() {
-        let value = column.fingerprint(row as usize);
-        let id = match distinct.iter().position(|&d| d == value) {
-            Some(id) => id,
-            None if distinct.len() < MAX_GROUPS => {
-                distinct.push(value);
-                distinct.len() - 1
-            }
-            None => {
-                fits = false;
-                break;
-            }
-        };
-        work.ids.push(id as u8);
+impl SmallIds {
+    fn of(column: &KeyColumn, rows: usize) -> Self {
+        // Open addressing over a table four times the most ids: about one probe per row.
+        const SLOTS: usize = 1024;
+        let mut table: Vec<Option<(u128, u8)>> = vec![None; SLOTS];
+        let mut distinct = 0usize;
+        let ids = (0..rows)
+            .map(|row| {
+                let value = column.fingerprint(row);
+                let folded = (value as u64) ^ ((value >> 64) as u64);
+                let mut slot = (folded.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 54) as usize;
+                loop {
+                    match table[slot] {
+                        Some((v, id)) if v == value => return id,
+                        Some(_) => slot = (slot + 1) % SLOTS,
+                        None if distinct < 255 => {
+                            table[slot] = Some((value, distinct as u8));
+                            distinct += 1;
+                            return (distinct - 1) as u8;
+                        }
+                        None => return 255,
+                    }
+                }
+            })
+            .collect();
+        let distinct = if distinct == 255 { 256 } else { distinct };
+        SmallIds { ids, distinct }
     }
-    let mut bounds = vec![0usize, run.len()];
-    if fits && distinct.len() > 1 {
-        let mut counts = vec![0usize; distinct.len() + 1];
-        for &id in &work.ids {
-            counts[id as usize + 1] += 1;
+
+    /// Reorders `run` (row numbers) by id, stably.
+    fn sort(&self, run: &mut [u32], scratch: &mut Vec<u32>, counts: &mut Vec<usize>) {
+        counts.clear();
+        counts.resize(self.distinct + 1, 0);
+        for &row in run.iter() {
+            counts[self.ids[row as usize] as usize + 1] += 1;
         }
         for g in 1..counts.len() {
             counts[g] += counts[g - 1];
         }
-        bounds = counts.clone();
-        work.scratch.clear();
-        work.scratch.resize(run.len(), 0);
-        for (i, &id) in work.ids.iter().enumerate() {
-            let at = &mut counts[id as usize];
-            work.scratch[*at] = run[i];
+        scratch.clear();
+        scratch.resize(run.len(), 0);
+        for &row in run.iter() {
+            let at = &mut counts[self.ids[row as usize] as usize];
+            scratch[*at] = row;
             *at += 1;
         }
-        run.copy_from_slice(&work.scratch);
-    }
-    if rest.is_empty() {
-        return;
-    }
-    for pair in bounds.windows(2) {
-        if pair[1] - pair[0] > 1 {
-            group_rows(&mut run[pair[0]..pair[1]], rest, work);
-        }
+        run.copy_from_slice(scratch);
     }
 }
 
@@ -173,7 +213,7 @@ pub fn gather_fixed(values: &[u8], width: usize, perm: &[u32]) -> Buffer {
 fn gather_words<T: ArrowNativeType, const W: usize>(
     values: &[u8],
     perm: &[u32],
-    word: fn([u8; W]) -> T,
+    word: impl Fn([u8; W]) -> T,
 ) -> Buffer {
     let words: Vec<T> = perm
         .iter()
@@ -206,7 +246,13 @@ pub fn gather_binary(values: &[u8], offsets: &[u8], perm: &[u32]) -> (Buffer, Bu
     out_offsets.push(0);
     for &p in perm {
         let p = p as usize;
-        out_values.extend_from_slice(&values[offset(offsets, p)..offset(offsets, p + 1)]);
+        let value = &values[offset(offsets, p)..offset(offsets, p + 1)];
+        // Addresses are 4 or 16 bytes: copies of a known size, not a memcpy call per value.
+        match value.len() {
+            4 => out_values.extend_from_slice(&<[u8; 4]>::try_from(value).expect("4 bytes")),
+            16 => out_values.extend_from_slice(&<[u8; 16]>::try_from(value).expect("16 bytes")),
+            _ => out_values.extend_from_slice(value),
+        }
         out_offsets.push(out_values.len() as i32);
     }
     (Buffer::from_vec(out_offsets), Buffer::from_vec(out_values))

@@ -5,9 +5,9 @@
  * descriptions with exact metrics; commits nothing (see table/transaction.ts).
  *
  * The Parquet bytes come from arrow-rs's ArrowWriter, built natively
- * (native-sink.ts) or as parquet-wasm (parquet-sink.ts): the same release,
- * the same bytes (parquet-encoder.ts chooses; only the native one groups ties,
- * `clusterTiesBy`). Metrics: value counts are the
+ * (native-sink.ts, arrow-rs 60.1) or as parquet-wasm (parquet-sink.ts, 59.3):
+ * the same pages, footers differing in details (parquet-encoder.ts chooses;
+ * only the native one groups ties, `clusterTiesBy`). Metrics: value counts are the
  * rows written; null counts and bounds come from the footer's chunk
  * statistics where those are exact Iceberg bounds (footer-metrics.ts), else
  * from the rows; column sizes and split offsets from the footer.
