@@ -9,8 +9,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gatewayConfig } from "./config.ts";
+import { QueryError } from "./engine/errors.ts";
 import { Gateway } from "./gateway.ts";
 import { DAY_US, flowDataset, startTierFixture, type TierFixture } from "./tiers/fixture.ts";
+import { startTcpRelay } from "./tiers/tcp-relay.ts";
 
 const FIRST_DAY = BigInt(Date.parse("2026-03-01T00:00:00Z")) * 1000n;
 const TOTALS = "SELECT count(*) AS n, sum(bytes) AS b FROM flows";
@@ -145,5 +147,39 @@ describe("archive commits during spanning queries", () => {
     expect(moved.info.filesScanned).toBe(cold.info.filesScanned + 1);
     expect(moved.result.rows[0]).toEqual(await reference());
     expect(counts()).toEqual({ used: before.used, discarded: before.discarded + 1 });
+  }, 60_000);
+
+  it("a cold query whose cut cannot reach the hot database fails with that, its early cold part closed", async () => {
+    const sql = "SELECT count(*) AS n FROM flows WHERE ts >= '2026-03-01' AND ts < '2026-03-02'";
+    const relay = await startTcpRelay(fixture.readerUrl);
+    const dir = mkdtempSync(join(tmpdir(), "gateway-relay-"));
+    const relayed = new Gateway(
+      gatewayConfig({
+        pgUrl: relay.url,
+        warehouse: fixture.warehouse,
+        cacheDir: dir,
+        tierCacheMs: 60_000,
+        pgPoolSize: 1,
+      }),
+    );
+    try {
+      await relayed.start();
+      const first = await relayed.query({ sql });
+      expect(first.info.route).toBe("cold");
+      // The cached state routes the next one to the cold tier alone: its cold part starts beside
+      // a cut that meets a database gone away.
+      relay.cut(true);
+      const failure = await relayed.query({ sql }).then(
+        () => null,
+        (error: unknown) => error,
+      );
+      expect(failure).toBeInstanceOf(QueryError);
+      expect((failure as QueryError).kind).toBe("unavailable");
+      expect(relayed.metrics.speculationCounts().used).toBe(0);
+    } finally {
+      await relayed.stop();
+      relay.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 60_000);
 });

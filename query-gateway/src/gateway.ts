@@ -285,8 +285,15 @@ export class Gateway {
           : { sql: optimistic.hotSql, rowLimit: this.config.rowLimit, batchRows: this.config.streamBatchRows },
       );
       // Otherwise, when that state routes it to the cold tier alone, its cold part starts now, beside
-      // the cut (whose statements are on their way first: the cut then waits less for the CPU).
-      speculation = optimistic === null ? this.speculativeCold(prepared, remaining, signal) : null;
+      // the cut. Its start (planning, DuckDB calls) holds this thread for a millisecond or two: it
+      // waits for the next turn of the event loop, by which the cut's statements (sent as soon as
+      // the pool hands out a connection, in this turn's microtasks) are on their way.
+      if (optimistic === null) {
+        // Awaited below; a failure meanwhile must not count as an unhandled rejection.
+        opening.catch(() => undefined);
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        speculation = this.speculativeCold(prepared, remaining, signal);
+      }
       const open = await opening;
       let state: TierState;
       let r: Route;

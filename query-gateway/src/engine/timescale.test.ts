@@ -2,9 +2,9 @@
 // cut runs at REPEATABLE READ READ ONLY (the embedded engine serializes transactions, which
 // would hide a READ COMMITTED bug, so the level itself is asserted), settings are LOCAL to
 // each query, limits and errors map to QueryError.
-import { createServer, type Socket, connect as tcpConnect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTierFixture, TABLE_ID, type TierFixture } from "../tiers/fixture.ts";
+import { startTcpRelay } from "../tiers/tcp-relay.ts";
 import { TierReader } from "../tiers/tiers.ts";
 import { QueryError } from "./errors.ts";
 import { TimescaleEngine } from "./timescale.ts";
@@ -111,24 +111,12 @@ describe("timescale engine", () => {
   it("a connection lost while a transaction waits between statements fails that transaction, not the process", async () => {
     // A TCP relay to the real server, cut while the transaction is open and idle: what the gateway
     // sees when the hot database is killed between two statements of a query.
-    const target = new URL(fixture.readerUrl);
-    const sockets: Socket[] = [];
-    const relay = createServer((inbound) => {
-      const outbound = tcpConnect(Number(target.port), target.hostname);
-      sockets.push(inbound, outbound);
-      inbound.pipe(outbound).pipe(inbound);
-      inbound.on("error", () => undefined);
-      outbound.on("error", () => undefined);
-    });
-    await new Promise<void>((resolve) => relay.listen(0, "127.0.0.1", resolve));
-    const address = relay.address();
-    const url = new URL(fixture.readerUrl);
-    url.port = String(typeof address === "object" && address !== null ? address.port : 0);
-    const relayed = new TimescaleEngine({ url: url.href, poolSize: 1, statementTimeoutMs: 5_000 });
+    const relay = await startTcpRelay(fixture.readerUrl);
+    const relayed = new TimescaleEngine({ url: relay.url, poolSize: 1, statementTimeoutMs: 5_000 });
     await relayed.start();
     try {
       const open = await relayed.begin("repeatable read", opts, "SELECT 1 AS one");
-      for (const socket of sockets) socket.destroy();
+      relay.cut();
       await new Promise((resolve) => setTimeout(resolve, 200));
       await expect(open.tx.rows("SELECT 2 AS two")).rejects.toBeDefined();
       await open.end(new QueryError("unavailable", "connection lost"));
