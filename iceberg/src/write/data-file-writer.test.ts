@@ -315,19 +315,22 @@ describe("grouping ties (native encoder)", () => {
   const readBack = async (files: DataFile[]) =>
     ((await runPythonScript("parquet_stats.py", { files: files.map((f) => f.filePath) })) as unknown as PyFile[])[0]!;
 
-  it("writes the same rows in sort order with each tie grouped, and the same metrics", async () => {
-    const input = tied();
-    const plain = await write("native", "ties-plain", input, { rowGroupRows: 1000 });
-    const w = new DataFileWriter({
+  const groupingWriter = (name: string, rowGroupRows: number, clusterTiesBy: string[]) =>
+    new DataFileWriter({
       encoder: "native",
       store: new FileObjectStore(),
       schema,
       spec: UNPARTITIONED,
       sortOrder: byTs,
-      dataLocation: `${dir}/ties-grouped`,
-      rowGroupRows: 1000,
-      clusterTiesBy: ["addr", "port"],
+      dataLocation: `${dir}/${name}`,
+      rowGroupRows,
+      clusterTiesBy,
     });
+
+  it("writes the same rows in sort order with each tie grouped, and the same metrics", async () => {
+    const input = tied();
+    const plain = await write("native", "ties-plain", input, { rowGroupRows: 1000 });
+    const w = groupingWriter("ties-grouped", 1000, ["addr", "port"]);
     for (let i = 0; i < input.length; i += 700) await w.write(rowsToBatch(schema, input.slice(i, i + 700)));
     const grouped = await w.close();
     const p = await readBack(grouped);
@@ -372,16 +375,7 @@ describe("grouping ties (native encoder)", () => {
       rate: null,
       name: `host-${i % 300}`,
     }));
-    const w = new DataFileWriter({
-      encoder: "native",
-      store: new FileObjectStore(),
-      schema,
-      spec: UNPARTITIONED,
-      sortOrder: byTs,
-      dataLocation: `${dir}/ties-many`,
-      rowGroupRows: 2000,
-      clusterTiesBy: ["name"],
-    });
+    const w = groupingWriter("ties-many", 2000, ["name"]);
     await w.write(rowsToBatch(schema, input));
     const p = await readBack(await w.close());
     expect(sortRows(p.data)).toEqual(normalizeRows(schema, input));
