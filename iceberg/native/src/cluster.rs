@@ -103,7 +103,8 @@ fn offset(offsets: &[u8], i: usize) -> usize {
 }
 
 /// The order to write `rows` rows in: runs of equal `tie` values, each grouped by `group`
-/// (the first column the outermost). None when no tie has more than one row.
+/// (the first column the outermost). None when no row would move: no tie has more than one
+/// row, or no grouping column has more than one value in the batch.
 pub fn tie_permutation(rows: usize, tie: &KeyColumn, group: &[KeyColumn]) -> Option<Vec<u32>> {
     if !(1..rows).any(|i| tie.same(i - 1, i)) {
         return None;
@@ -116,6 +117,9 @@ pub fn tie_permutation(rows: usize, tie: &KeyColumn, group: &[KeyColumn]) -> Opt
         .map(|c| SmallIds::of(c, rows))
         .filter(|ids| ids.distinct > 1)
         .collect();
+    if ids.is_empty() {
+        return None;
+    }
     let mut perm: Vec<u32> = (0..rows as u32).collect();
     let mut scratch = Vec::new();
     let mut counts = Vec::new();
