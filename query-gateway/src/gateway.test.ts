@@ -41,6 +41,33 @@ const CASES: readonly Case[] = [
     sql: "SELECT src_addr, sum(bytes) AS total FROM flows WHERE ts >= '2026-03-01' GROUP BY src_addr ORDER BY total DESC, src_addr LIMIT 10",
     ordered: true,
   },
+  // The cold tier reads a result in one call when its LIMIT bounds it (engine/row-cap.ts) and
+  // streams it otherwise; every form of LIMIT must give TimescaleDB's rows either way.
+  {
+    name: "OFFSET without LIMIT",
+    sql: "SELECT src_addr, sum(bytes) AS total FROM flows GROUP BY src_addr ORDER BY total DESC, src_addr OFFSET 3",
+    ordered: true,
+  },
+  {
+    name: "LIMIT ALL",
+    sql: "SELECT exporter, count(*) AS n FROM flows GROUP BY exporter ORDER BY n DESC, exporter LIMIT ALL",
+    ordered: true,
+  },
+  {
+    name: "LIMIT computed by a subquery",
+    sql: "SELECT dst_port, count(*) AS n FROM flows GROUP BY dst_port ORDER BY n DESC, dst_port NULLS FIRST LIMIT (SELECT 2 + 1)",
+    ordered: true,
+  },
+  {
+    name: "FETCH FIRST WITH TIES",
+    sql: "SELECT proto, count(*) AS n FROM flows GROUP BY proto ORDER BY n DESC FETCH FIRST 1 ROWS WITH TIES",
+  },
+  {
+    name: "LIMIT and OFFSET as parameters",
+    sql: "SELECT src_addr, count(*) AS n FROM flows GROUP BY src_addr ORDER BY n DESC, src_addr LIMIT $1 OFFSET $2",
+    params: ["4", "1"],
+    ordered: true,
+  },
   {
     name: "per-minute series across a chunk boundary",
     sql: "SELECT time_bucket('1 minute', ts) AS minute, count(*), sum(bytes) FROM flows WHERE ts >= '2026-03-03 23:30' AND ts < '2026-03-04 00:30' GROUP BY 1 ORDER BY 1",

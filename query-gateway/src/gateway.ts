@@ -5,10 +5,14 @@
  * one REPEATABLE READ READ ONLY transaction on the hot database that reads the
  * catalog pointer and the chunk list, routes on those measured ranges, and
  * runs the hot part — the consistent cut — then, after it commits, the cold
- * part in DuckDB over the snapshot that pointer named.
+ * part in DuckDB over the snapshot that pointer named. A recent tier state
+ * shortens this (cached-guess.ts): a hot query's cursor opens in the cut's
+ * first round trip; a cold query's cut commits in it while its cold part
+ * runs beside it, kept only if the cut plans the same (cold-speculation.ts).
  */
 import { FileObjectStore, fileLocationToPath, type ObjectStore, S3ObjectStore } from "@netflow/iceberg";
 import pino, { type Logger } from "pino";
+import { guessFromCache } from "./cached-guess.ts";
 import { ColdSpeculation, coldPlanKey } from "./cold-speculation.ts";
 import type { GatewayConfig } from "./config.ts";
 import { DuckDbEngine } from "./engine/duckdb.ts";
@@ -19,7 +23,7 @@ import { Limiter } from "./engine/limiter.ts";
 import { derived, readRef } from "./engine/limits.ts";
 import { GatewayMetrics } from "./engine/metrics.ts";
 import { PARTS_TABLE } from "./engine/partial-aggregate.ts";
-import { type Plan, planQuery, type Strategy } from "./engine/plan.ts";
+import { type Plan, type PlanOptions, planQuery, type Strategy } from "./engine/plan.ts";
 import { duckRefName, refSelectSql } from "./engine/ref-tables.ts";
 import { TimescaleEngine } from "./engine/timescale.ts";
 import { GatewayError } from "./errors.ts";
@@ -240,7 +244,8 @@ export class Gateway {
     });
   }
 
-  private async open(request: QueryRequest, started: number): Promise<QueryStream> {
+  /** `retried`: the query starts over after a cut committed too early; it then reads no cached state. */
+  private async open(request: QueryRequest, started: number, retried = false): Promise<QueryStream> {
     const prepared = prepareQuery(request, this.config);
     if (prepared.explain) {
       const explained = await this.explain(request);
@@ -273,26 +278,28 @@ export class Gateway {
     try {
       const hotStart = performance.now();
       const options = { timeZone: prepared.timeZone, timeoutMs: remaining() };
-      // With a recent tier state that routes the query to the hot tier alone, the query's cursor
-      // opens in the cut's first round trip, beside the catalog pointer that validates that state.
-      const optimistic = this.optimisticHot(prepared, params);
+      // What the cut's first round trip carries (see cached-guess.ts). After a cold guess the cut
+      // commits at once: should it route the query elsewhere, the query starts over without one.
+      const cached = guessFromCache(retried ? null : this.tierCache.recent(), prepared, params);
       const opening = this.hot.begin(
         "repeatable read",
         options,
-        optimistic === null ? this.tierReader.statements() : this.tierReader.pointerStatements(),
-        optimistic === null
-          ? undefined
-          : { sql: optimistic.hotSql, rowLimit: this.config.rowLimit, batchRows: this.config.streamBatchRows },
+        cached?.kind === "hot" ? this.tierReader.pointerStatements() : this.tierReader.statements(),
+        cached?.kind === "hot"
+          ? { sql: cached.hotSql, rowLimit: this.config.rowLimit, batchRows: this.config.streamBatchRows }
+          : cached?.kind === "cold"
+            ? "commit"
+            : undefined,
       );
-      // Otherwise, when that state routes it to the cold tier alone, its cold part starts now, beside
-      // the cut. Its start (planning, DuckDB calls) holds this thread for a millisecond or two: it
-      // waits for the next turn of the event loop, by which the cut's statements (sent as soon as
-      // the pool hands out a connection, in this turn's microtasks) are on their way.
-      if (optimistic === null) {
+      // The cold part of a cold guess starts now, beside the cut. Its start (planning, DuckDB
+      // calls) holds this thread for a millisecond or two: it waits for the next turn of the event
+      // loop, by which the cut's statements (sent as soon as the pool hands out a connection, in
+      // this turn's microtasks) are on their way.
+      if (cached?.kind === "cold") {
         // Awaited below; a failure meanwhile must not count as an unhandled rejection.
         opening.catch(() => undefined);
         await new Promise<void>((resolve) => setImmediate(resolve));
-        speculation = this.speculativeCold(prepared, remaining, signal);
+        speculation = this.speculativeCold(prepared, cached.route, cached.planOptions, remaining, signal);
       }
       const open = await opening;
       let state: TierState;
@@ -301,12 +308,17 @@ export class Gateway {
       let hot: ResultSet | null = null;
       const refs = new Map<string, ResultSet>();
       try {
-        state = await this.tierCache.stateOf(open, optimistic?.state ?? null);
+        state = await this.tierCache.stateOf(open, cached?.kind === "hot" ? cached.state : null);
         const at = prepared.at(state.nowUs);
         r = routeQuery(at.ranges, state, prepared.addresses);
         const planned = planQuery(prepared.node, r, at.planOptions);
         plan = planned;
         await this.faults?.insideCut?.();
+        if (open.committed === true && (planned.strategy !== "cold" || planned.refTables.length > 0)) {
+          // The tier state moved since it was cached, and the query now needs the cut's transaction
+          // (a hot part, lookup tables), which committed already.
+          throw STARTS_OVER;
+        }
         const tx = open.tx;
         if (planned.strategy === "hot") {
           // The hot route streams from a cursor inside the cut; the transaction ends with the stream.
@@ -345,9 +357,7 @@ export class Gateway {
           });
         }
         if (planned.strategy === "partial-aggregate") {
-          hot = await derived(() =>
-            tx.query(planned.hotSql, { rowLimit: this.config.hotSliceRowLimit, ...(params ? { params } : {}) }),
-          );
+          hot = await derived(() => tx.query(planned.hotSql, { rowLimit: this.config.hotSliceRowLimit }));
         } else if (planned.strategy === "hot-slice") {
           hot = await derived(() => tx.query(planned.sliceSql, { rowLimit: this.config.hotSliceRowLimit }));
         }
@@ -391,42 +401,23 @@ export class Gateway {
     } catch (error) {
       await speculation?.discard();
       await releaseAll();
-      throw error;
+      if (error !== STARTS_OVER) throw error;
+      this.metrics.speculation("discarded");
+      return await this.open(request, started, true);
     }
-  }
-
-  /**
-   * A hot-only plan from the cached tier state (see TierCache), or null.
-   * Queries with parameters need the extended protocol, which cannot share
-   * the cut's first round trip.
-   */
-  private optimisticHot(
-    prepared: PreparedQuery,
-    params: readonly (string | null)[] | undefined,
-  ): { state: TierState; hotSql: string } | null {
-    const cached = this.tierCache.recent();
-    if (cached === null || (params !== undefined && params.length > 0)) return null;
-    const at = prepared.at(BigInt(Date.now()) * 1000n);
-    const r = routeQuery(at.ranges, cached, prepared.addresses);
-    if (r.route !== "hot" && r.route !== "none") return null;
-    const plan = planQuery(prepared.node, r, at.planOptions);
-    return plan.strategy === "hot" ? { state: cached, hotSql: plan.hotSql } : null;
   }
 
   /** The cold part of a query the cached tier state routes to the cold tier alone, started now; or null. */
   private speculativeCold(
     prepared: PreparedQuery,
+    r: Route,
+    planOptions: PlanOptions,
     remaining: () => number,
     signal: AbortSignal | undefined,
   ): ColdSpeculation | null {
-    const cached = this.tierCache.recent();
-    if (cached === null) return null;
-    let r: Route;
     let plan: Plan;
     try {
-      const at = prepared.at(BigInt(Date.now()) * 1000n);
-      r = routeQuery(at.ranges, cached, prepared.addresses);
-      plan = planQuery(prepared.node, r, at.planOptions);
+      plan = planQuery(prepared.node, r, planOptions);
     } catch {
       return null; // The query's own plan, after the cut, reports what is wrong.
     }
@@ -465,16 +456,20 @@ export class Gateway {
     held.push(() => s.close());
     for (const [table, rows] of refs) await s.loadTable(duckRefName(table), rows);
     if (plan.strategy === "hot-slice") await s.loadHotRows(plan.sliceColumns, hot?.rows ?? []);
-    await s.defineFlows(pinned.paths, plan.strategy === "hot-slice");
+    s.defineFlows(pinned.paths, plan.strategy === "hot-slice");
+    const final = () => ({ timeoutMs: remaining(), signal, capped: plan.capped });
     if (plan.strategy === "partial-aggregate") {
       await s.createTable(PARTS_TABLE, plan.coldSql, hot ?? EMPTY);
-      return await derived(() => s.stream(plan.mergeSql, { timeoutMs: remaining(), signal }), false);
+      return await derived(() => s.stream(plan.mergeSql, final()), false);
     }
-    return await s.stream(plan.coldSql, { timeoutMs: remaining(), signal });
+    return await s.stream(plan.coldSql, final());
   }
 }
 
 const EMPTY: ResultSet = { columns: [], rows: [] };
+
+/** Thrown inside `open` when its cut committed in the first round trip but the query needs more of it. */
+const STARTS_OVER = new Error("the query starts over with a cut that stays open");
 
 function describe(r: Route, plan: Plan, state: TierState, hotRowsMoved: number): QueryInfo {
   const engines: EngineName[] =

@@ -15,7 +15,10 @@ import { isKnownZone } from "./sql/timezone.ts";
 export type PreparedQuery = ReturnType<typeof prepareQuery>;
 
 /** Throws a GatewayError for a request refused before anything runs (zone, lockdown, unfoldable bounds). */
-export function prepareQuery(request: QueryRequest, config: Pick<GatewayConfig, "lockdown" | "hotSliceRowLimit">) {
+export function prepareQuery(
+  request: QueryRequest,
+  config: Pick<GatewayConfig, "lockdown" | "hotSliceRowLimit" | "rowLimit">,
+) {
   const timeZone = request.timeZone ?? "UTC";
   if (!isKnownZone(timeZone)) {
     throw new GatewayError("refused", SQLSTATE.invalidParameterValue, `unknown time zone "${timeZone}"`);
@@ -40,7 +43,13 @@ export function prepareQuery(request: QueryRequest, config: Pick<GatewayConfig, 
     const ranges = timeBoundsOf(node, ctx, request.sql).union;
     return {
       ranges,
-      planOptions: { ...ctx, sql: request.sql, ranges, hotSliceRowLimit: config.hotSliceRowLimit },
+      planOptions: {
+        ...ctx,
+        sql: request.sql,
+        ranges,
+        hotSliceRowLimit: config.hotSliceRowLimit,
+        rowCap: config.rowLimit + 1,
+      },
     };
   };
   // Bounds once up front too: a query whose constants cannot be folded fails here, before any I/O.

@@ -9,7 +9,14 @@
  */
 
 import { readFileSync } from "node:fs";
-import { type DuckDBConnection, DuckDBInstance, type DuckDBResult, type DuckDBResultReader } from "@duckdb/node-api";
+import {
+  type DuckDBConnection,
+  type DuckDBDataChunk,
+  DuckDBInstance,
+  DuckDBMaterializedResult,
+  type DuckDBResult,
+  type DuckDBResultReader,
+} from "@duckdb/node-api";
 import { FLOW_COLUMNS } from "@netflow/schema";
 import { appendTyped, DUCK_TYPE_OF, toValue, typeName, valueType } from "./duckdb-values.ts";
 import type { Engine, QueryOptions, ResultColumn, ResultSet, RowStream, Value } from "./engine.ts";
@@ -47,8 +54,12 @@ export const FLOWS_VIEW_COLUMNS = FLOW_COLUMNS.map((c) => ({
 }));
 
 export interface ColdSession {
-  /** Defines `flows` over local Parquet files, plus the rows of temp table `hot_flows` when `withHot`. */
-  defineFlows(files: readonly string[], withHot: boolean): Promise<void>;
+  /**
+   * Defines `flows` over local Parquet files, plus the rows of temp table `hot_flows` when
+   * `withHot`. The definition goes with the session's next statement, in the same DuckDB call:
+   * a call of its own costs a thread hop and binds the view an extra time (~1–2 ms a query).
+   */
+  defineFlows(files: readonly string[], withHot: boolean): void;
   /** Creates temp table `hot_flows` (every flow column) and appends rows given as column → value. */
   loadHotRows(columns: readonly string[], rows: readonly (readonly Value[])[]): Promise<void>;
   /** `CREATE TEMP TABLE name AS <sql>`, then appends `extra` rows converted to that table's column types. */
@@ -59,9 +70,14 @@ export interface ColdSession {
   /**
    * Runs a query and returns its result a DuckDB chunk at a time. The time
    * limit covers the whole read (an interrupt at the deadline); the row limit
-   * is the reader's business.
+   * is the reader's business. A `capped` query (its LIMIT bounds its rows, see
+   * row-cap.ts) runs in one call and is read from DuckDB's materialized
+   * result; any other streams through a prepared statement.
    */
-  stream(sql: string, options: Pick<QueryOptions, "timeoutMs" | "signal">): Promise<RowStream>;
+  stream(
+    sql: string,
+    options: Pick<QueryOptions, "timeoutMs" | "signal"> & { readonly capped?: boolean },
+  ): Promise<RowStream>;
 }
 
 export class DuckDbEngine implements Engine {
@@ -69,7 +85,8 @@ export class DuckDbEngine implements Engine {
   private instance: DuckDBInstance | undefined;
   /**
    * A connection opened ahead for the next query, and the one being opened: opening one
-   * costs ~1–2 ms, paid between queries instead of in one.
+   * costs ~1–2 ms, paid between queries instead of in one. The next spare is opened when a
+   * session closes, not when one starts: its calls would compete with that session's query.
    */
   private spare: DuckDBConnection | null = null;
   /** The spare's TimeZone, set ahead too: most queries use the default one. */
@@ -148,7 +165,6 @@ export class DuckDbEngine implements Engine {
     const spare = this.spare;
     this.spare = null;
     const connection = spare ?? (await this.instance.connect());
-    this.openSpare();
     if (spare === null || timeZone !== DuckDbEngine.SPARE_ZONE) {
       try {
         await connection.run(`SET SESSION TimeZone = ${quote(timeZone)}`);
@@ -199,6 +215,7 @@ export class DuckDbEngine implements Engine {
       // A statement still running is stopped now; the connection (its temp objects) goes right after.
       connection.interrupt();
       this.closeLater(connection);
+      this.openSpare();
     };
     return { ...sessionOf(connection), close };
   }
@@ -211,8 +228,11 @@ export interface OpenColdSession extends ColdSession {
 }
 
 function sessionOf(connection: DuckDBConnection): ColdSession {
+  /** Statements sent ahead of the next one, in its call (see defineFlows). */
+  const setup: string[] = [];
+  const withSetup = (sql: string) => [...setup.splice(0), sql].join(";\n");
   return {
-    async defineFlows(files, withHot) {
+    defineFlows(files, withHot) {
       const columns = FLOWS_VIEW_COLUMNS.map((c) => `CAST(${ident(c.name)} AS ${c.duckType}) AS ${ident(c.name)}`);
       const cold =
         files.length === 0
@@ -220,11 +240,11 @@ function sessionOf(connection: DuckDBConnection): ColdSession {
           : `SELECT ${columns.join(", ")} FROM read_parquet([${files.map(quote).join(", ")}], union_by_name = true)`;
       const names = FLOWS_VIEW_COLUMNS.map((c) => ident(c.name)).join(", ");
       const body = withHot ? `${cold} UNION ALL SELECT ${names} FROM hot_flows` : cold;
-      await connection.run(`CREATE TEMP VIEW flows AS ${body}`);
+      setup.push(`CREATE TEMP VIEW flows AS ${body}`);
     },
     async loadHotRows(columns, rows) {
       const defs = FLOWS_VIEW_COLUMNS.map((c) => `${ident(c.name)} ${c.duckType}`).join(", ");
-      await connection.run(`CREATE TEMP TABLE hot_flows (${defs})`);
+      await connection.run(withSetup(`CREATE TEMP TABLE hot_flows (${defs})`));
       const appender = await connection.createAppender("hot_flows");
       const types = FLOWS_VIEW_COLUMNS.map((c) => c.duckType);
       const index = FLOWS_VIEW_COLUMNS.map((c) => columns.indexOf(c.name));
@@ -242,7 +262,7 @@ function sessionOf(connection: DuckDBConnection): ColdSession {
       }
     },
     async createTable(name, sql, extra) {
-      await connection.run(`CREATE TEMP TABLE ${ident(name)} AS ${sql}`);
+      await connection.run(withSetup(`CREATE TEMP TABLE ${ident(name)} AS ${sql}`));
       if (extra.rows.length === 0) return;
       const appender = await connection.createAppender(name);
       try {
@@ -261,7 +281,7 @@ function sessionOf(connection: DuckDBConnection): ColdSession {
     async loadTable(name, result) {
       const types = result.columns.map((c) => DUCK_TYPE_OF[c.type]);
       const defs = result.columns.map((c, i) => `${ident(c.name)} ${types[i] ?? "VARCHAR"}`).join(", ");
-      await connection.run(`CREATE TEMP TABLE ${ident(name)} (${defs})`);
+      await connection.run(withSetup(`CREATE TEMP TABLE ${ident(name)} (${defs})`));
       const appender = await connection.createAppender(name);
       try {
         for (const row of result.rows) {
@@ -282,7 +302,7 @@ function sessionOf(connection: DuckDBConnection): ColdSession {
       let reader: DuckDBResultReader;
       try {
         if (options.signal?.aborted) throw new Error("INTERRUPT Error: canceled before it started");
-        reader = await connection.streamAndReadUntil(sql, options.rowLimit + 1);
+        reader = await connection.streamAndReadUntil(withSetup(sql), options.rowLimit + 1);
       } catch (error) {
         throw duckError(error, true);
       } finally {
@@ -312,13 +332,26 @@ function sessionOf(connection: DuckDBConnection): ColdSession {
       let result: DuckDBResult;
       try {
         if (options.signal?.aborted) throw new Error("INTERRUPT Error: canceled before it started");
-        result = await connection.stream(sql);
+        result =
+          options.capped === true ? await connection.run(withSetup(sql)) : await connection.stream(withSetup(sql));
       } catch (error) {
         stop();
         throw duckError(error, true);
       }
       const types = result.columnTypes();
       const columns: ResultColumn[] = result.columnNames().map((name, i) => ({ name, type: valueType(types[i]) }));
+      const rowsOf = (chunk: DuckDBDataChunk) => chunk.getRows().map((row) => row.map((v, i) => toValue(types[i], v)));
+      if (result instanceof DuckDBMaterializedResult) {
+        // The work is done: the chunks are read without further calls into DuckDB's threads.
+        stop();
+        const chunks = result.chunkCount;
+        let at = 0;
+        return {
+          columns,
+          next: async () => (at < chunks ? rowsOf(result.getChunk(at++)) : null),
+          close: async () => undefined,
+        };
+      }
       return {
         columns,
         async next() {
@@ -330,7 +363,7 @@ function sessionOf(connection: DuckDBConnection): ColdSession {
               stop();
               return null;
             }
-            return chunk.getRows().map((row) => row.map((v, i) => toValue(types[i], v)));
+            return rowsOf(chunk);
           } catch (error) {
             stop();
             throw duckError(error, true);

@@ -13,6 +13,7 @@ import { withPostgresNames } from "./column-names.ts";
 import { hotSliceSql, inlineParams, usedFlowColumns } from "./hot-slice.ts";
 import { splitAggregate } from "./partial-aggregate.ts";
 import { refTablesOf, renameRefTables } from "./ref-tables.ts";
+import { withRowCap } from "./row-cap.ts";
 
 export type Strategy = "hot" | "cold" | "partial-aggregate" | "hot-slice";
 
@@ -20,7 +21,13 @@ export type Plan =
   /** The client's statement on the hot tier (also when no tier holds matching rows). */
   | { readonly strategy: "hot"; readonly hotSql: string }
   /** The rewritten SQL on DuckDB over the pruned cold files. */
-  | { readonly strategy: "cold"; readonly coldSql: string; readonly refTables: readonly string[] }
+  | {
+      readonly strategy: "cold";
+      readonly coldSql: string;
+      readonly refTables: readonly string[];
+      /** The final statement returns at most `rowCap` rows (see row-cap.ts). */
+      readonly capped: boolean;
+    }
   /** Partial aggregates on both tiers, merged in DuckDB over PARTS_TABLE. */
   | {
       readonly strategy: "partial-aggregate";
@@ -28,6 +35,7 @@ export type Plan =
       readonly coldSql: string;
       readonly mergeSql: string;
       readonly refTables: readonly string[];
+      readonly capped: boolean;
     }
   /** Hot rows in range copied beside the cold files; the rewritten SQL runs over both. */
   | {
@@ -37,6 +45,7 @@ export type Plan =
       readonly coldSql: string;
       /** Lookup tables (schema ref) the DuckDB side needs copied in. */
       readonly refTables: readonly string[];
+      readonly capped: boolean;
     };
 
 export interface PlanOptions {
@@ -49,6 +58,11 @@ export interface PlanOptions {
   /** Ranges of ts the query reads (the time-bounds union). */
   readonly ranges: RangeSet;
   readonly hotSliceRowLimit: number;
+  /**
+   * Most rows a final DuckDB statement needs to return: the gateway's row limit plus one (a
+   * result with more fails). Written into its top-level LIMIT when that can be done exactly.
+   */
+  readonly rowCap: number;
 }
 
 export function planQuery(stmt: Node, route: Route, options: PlanOptions): Plan {
@@ -58,25 +72,40 @@ export function planQuery(stmt: Node, route: Route, options: PlanOptions): Plan 
       timeZone: options.timeZone,
       now: options.now,
     });
+  // The final statement, capped when its LIMIT allows (parameters inlined first: LIMIT $1 is a constant then).
+  const final = (node: Node, render: (n: Node) => string) => {
+    const inlined = inlineParams(node, options.params);
+    const capped = withRowCap(inlined, options.rowCap);
+    return capped === null ? { sql: render(inlined), capped: false } : { sql: render(capped), capped: true };
+  };
   const refTables = refTablesOf(stmt);
-  if (route.route === "cold") return { strategy: "cold", coldSql: cold(stmt), refTables };
+  if (route.route === "cold") {
+    const { sql, capped } = final(stmt, cold);
+    return { strategy: "cold", coldSql: sql, refTables, capped };
+  }
   const split = splitAggregate(stmt);
   if (split !== null) {
+    const merge = final(split.merge, (n) => deparseSync([n], { pretty: false }));
     return {
       strategy: "partial-aggregate",
-      hotSql: deparseSync([split.partial], { pretty: false }),
+      // Parameters inlined: the partial query drops the LIMIT and OFFSET, and with them any
+      // parameter only they used, which Postgres would refuse to bind.
+      hotSql: deparseSync([inlineParams(split.partial, options.params)], { pretty: false }),
       coldSql: cold(split.partial),
-      mergeSql: deparseSync([split.merge], { pretty: false }),
+      mergeSql: merge.sql,
       refTables,
+      capped: merge.capped,
     };
   }
   const sliceColumns = usedFlowColumns(stmt);
+  const { sql, capped } = final(stmt, cold);
   return {
     strategy: "hot-slice",
     sliceSql: hotSliceSql(sliceColumns, options.ranges, options.hotSliceRowLimit),
     sliceColumns,
-    coldSql: cold(stmt),
+    coldSql: sql,
     refTables,
+    capped,
   };
 }
 

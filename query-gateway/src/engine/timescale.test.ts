@@ -44,6 +44,29 @@ describe("timescale engine", () => {
     expect(seen.snap2).toBe(seen.snap);
   });
 
+  it("a cut committed in its first round trip reads in one snapshot and holds no connection", async () => {
+    const single = new TimescaleEngine({ url: fixture.readerUrl, poolSize: 1, statementTimeoutMs: 5_000 });
+    await single.start();
+    try {
+      const first =
+        "SELECT current_setting('transaction_isolation') AS iso, current_setting('TimeZone') AS tz, now()::text AS t, pg_current_snapshot()::text AS snap; SELECT pg_current_snapshot()::text AS snap";
+      const open = await single.begin("repeatable read", opts, first, "commit");
+      const [settings, again] = open.firstRows;
+      expect(settings?.[0]).toMatchObject({ iso: "repeatable read", tz: "Asia/Kolkata" });
+      expect(again?.[0]?.snap).toBe(settings?.[0]?.snap);
+      expect(open.committed).toBe(true);
+      await expect(open.tx.rows("SELECT 1")).rejects.toThrow(/committed/);
+      // The pool's one connection is free before `end()`, and outside that transaction: a BEGIN
+      // inside it would only warn, and now() would still be its start.
+      const next = await single.begin("repeatable read", opts, "SELECT now()::text AS t");
+      expect(next.firstRows[0]?.[0]?.t).not.toBe(settings?.[0]?.t);
+      await next.end();
+      await open.end();
+    } finally {
+      await single.stop();
+    }
+  });
+
   it("the tier-state statements lock the hypertable and its chunks before the snapshot", async () => {
     await fixture.insert([
       {

@@ -60,6 +60,8 @@ export interface OpenTransaction {
   readonly firstRows: Record<string, string | null>[][];
   /** The cursor asked for in `begin`, its first batch already read. */
   readonly cursor?: RowStream;
+  /** True when `begin` was asked to commit in its first round trip: `tx` refuses statements, `end` does nothing. */
+  readonly committed?: true;
   /** COMMIT (no failure) or ROLLBACK, and the connection back to the pool; idempotent. */
   end(failure?: QueryError): Promise<void>;
 }
@@ -151,8 +153,13 @@ export class TimescaleEngine implements Engine {
     isolation: Isolation,
     options: Pick<QueryOptions, "timeZone" | "timeoutMs">,
     first: string,
-    cursor?: CursorRequest,
+    /**
+     * What follows `first` in the first round trip: a cursor over a query, or COMMIT — a
+     * consistent read of `first` alone in one round trip, holding no connection afterwards.
+     */
+    then?: CursorRequest | "commit",
   ): Promise<OpenTransaction> {
+    const cursor = then === "commit" ? undefined : then;
     if (this.pool === undefined) throw new Error("timescale engine is not started");
     let client: pg.PoolClient;
     try {
@@ -218,21 +225,21 @@ export class TimescaleEngine implements Engine {
       ].join("; ");
       const head = first === "" ? `${setup}; ` : `${setup}; ${first}; `;
       const declared = cursor === undefined ? null : cursorStatements(cursor);
+      const tail = then === "commit" ? "COMMIT" : declared === null ? "" : `${declared.declare}; ${declared.fetch}`;
       let results: pg.QueryArrayResult<string[]>[];
       try {
-        results = asResults(
-          await client.query({
-            text: declared === null ? head : `${head}${declared.declare}; ${declared.fetch}`,
-            rowMode: "array",
-            types: RAW_TEXT,
-          }),
-        );
+        results = asResults(await client.query({ text: `${head}${tail}`, rowMode: "array", types: RAW_TEXT }));
       } catch (error) {
         // Positions count from the start of the whole text; the client's SQL starts after the head.
         throw pgError(error, declared === null ? 0 : head.length + declared.shift);
       }
-      const statements = results.length - (declared === null ? 0 : 2);
+      const statements = results.length - (then === "commit" ? 1 : declared === null ? 0 : 2);
       const firstRows = results.slice(5, statements).map(asRecords);
+      if (then === "commit") {
+        ended = true;
+        release();
+        return { tx: COMMITTED, firstRows, end: async () => undefined, committed: true };
+      }
       const tx = transactionOf(client);
       const last = results[results.length - 1];
       const opened =
@@ -279,6 +286,17 @@ export class TimescaleEngine implements Engine {
  * signals, measured: a 200M-row generate_series ran past a 700 ms limit).
  */
 const CLIENT_TIMEOUT_GRACE_MS = 2_000;
+
+/** The `tx` of a transaction committed in its first round trip. */
+const COMMITTED: HotTransaction = {
+  query: committed,
+  cursor: committed,
+  rows: committed,
+};
+
+async function committed(): Promise<never> {
+  throw new Error("the transaction was committed in its first round trip");
+}
 
 function transactionOf(client: pg.PoolClient): HotTransaction {
   return {

@@ -16,7 +16,7 @@ import {
   quoteLiteral,
   type TxStatus,
 } from "./protocol.ts";
-import { type EngineModule, installRealFsync, WalSync } from "./wal-sync.ts";
+import { type EngineModule, installRealFsync, WalSync, watchWalWrites } from "./wal-sync.ts";
 
 /** The engine's superuser; PGlite's backend session is authenticated as this role. */
 export const ENGINE_SUPERUSER = "postgres";
@@ -113,6 +113,11 @@ export class Engine {
     await this.#walSync?.flush();
   }
 
+  /** Flushes that looked at pg_wal: one per transaction that wrote WAL (see wal-sync.ts). */
+  get walFlushPasses(): number {
+    return this.#walSync?.passes ?? 0;
+  }
+
   get #pg(): PGlite {
     if (!this.#db) throw new EmbeddedError("engine", "the engine is not open");
     return this.#db;
@@ -135,7 +140,11 @@ export class Engine {
         this.#db = await PGlite.create({ dataDir: this.#dataDir, extensions: { timescaledb } });
         this.#logger.info({ dataDir: this.#dataDir }, "engine initialized and reopened");
       }
-      if (this.#walSync) installRealFsync(this.#db.Module as unknown as EngineModule);
+      if (this.#walSync) {
+        const module = this.#db.Module as unknown as EngineModule;
+        installRealFsync(module);
+        watchWalWrites(module, this.#walSync.reportWrites());
+      }
     } catch (err) {
       releaseDataDir(this.#dataDir);
       throw new EmbeddedError("engine", `cannot open the engine on ${this.#dataDir}: ${(err as Error).message}`, {

@@ -204,6 +204,25 @@ describe("WAL flushing", () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  it("with writes reported, looks at the files only after a write, and waits for a flush still running", async () => {
+    const { dir, write } = walDir();
+    write(1, "x");
+    const sync = new WalSync(dir);
+    const written = sync.reportWrites();
+    await sync.flush(); // Nothing reported yet: the first flush still looks.
+    expect({ passes: sync.passes, syncs: sync.syncs }).toEqual({ passes: 1, syncs: 1 });
+    await sync.flush();
+    expect(sync.passes).toBe(1);
+    write(1, "more");
+    written();
+    // A commit arriving while that flush runs, with nothing written since it started, shares it.
+    const running = sync.flush();
+    expect(sync.flush()).toBe(running);
+    await running;
+    expect({ passes: sync.passes, syncs: sync.syncs }).toEqual({ passes: 2, syncs: 2 });
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   it("follows WAL from the last segment of a log id into the next one", async () => {
     const { dir, write, age } = walDir();
     write(4094, "old");

@@ -4,18 +4,28 @@
 // never flushed to the disk; wal_sync_method cannot be changed (ALTER SYSTEM is ignored).
 // So the layer flushes the WAL segments written since the last flush before it answers a
 // transaction's final ReadyForQuery, and installs a real fsync for the engine's own fsync()
-// calls (checkpoints flush data files before WAL is recycled).
+// calls (checkpoints flush data files before WAL is recycled). It also watches the engine's
+// writes to pg_wal: a transaction that wrote no WAL (a read-only one) is answered without
+// looking at the files, as Postgres itself does not wait for a flush at such a commit.
 
 import fs from "node:fs";
 import path from "node:path";
 
 interface EmscriptenStream {
   nfd?: number;
+  /** The file's path in the engine's file system (the data directory is mounted in it). */
+  path?: string;
 }
+
+type StreamWrite = (stream: EmscriptenStream, ...rest: unknown[]) => number;
 
 /** The engine module as far as fsync is concerned (PGlite's emscripten module, NODEFS mounted). */
 export interface EngineModule {
-  FS: { filesystems: { NODEFS: { stream_ops: { fsync?: (stream: EmscriptenStream) => number } } } };
+  FS: {
+    filesystems: {
+      NODEFS: { stream_ops: { fsync?: (stream: EmscriptenStream) => number; write?: StreamWrite } };
+    };
+  };
 }
 
 /** Routes the engine's fsync() on NODEFS files to a real fsync of the host file. */
@@ -23,6 +33,20 @@ export function installRealFsync(module: EngineModule): void {
   module.FS.filesystems.NODEFS.stream_ops.fsync = (stream) => {
     if (typeof stream.nfd === "number") fs.fsyncSync(stream.nfd);
     return 0;
+  };
+}
+
+/**
+ * Calls `onWrite` for every write the engine makes to a file in pg_wal. Postgres writes WAL
+ * with pwrite() (segment contents, and the zeros of a new segment), which reaches NODEFS here.
+ */
+export function watchWalWrites(module: EngineModule, onWrite: () => void): void {
+  const ops = module.FS.filesystems.NODEFS.stream_ops;
+  const write = ops.write;
+  if (write === undefined) throw new Error("the engine's file system has no write operation to watch");
+  ops.write = (stream, ...rest) => {
+    if (stream.path?.includes("/pg_wal/") === true) onWrite();
+    return write(stream, ...rest);
   };
 }
 
@@ -59,7 +83,13 @@ export class WalSync {
   #previousStartNs = 0n;
   #running: Promise<void> | undefined;
   #queued: Promise<void> | undefined;
+  /** Whether writes are reported (see `reportWrites`); until then every flush looks at the files. */
+  #reported = false;
+  /** A write was reported since the last flush started (or that flush failed). */
+  #written = true;
   syncs = 0;
+  /** Flushes that looked at the files (the others had no write to flush). */
+  passes = 0;
   /** Segments the last flush looked at (stat calls). */
   lastChecked = 0;
   /** Directory listings of pg_wal so far. */
@@ -74,8 +104,22 @@ export class WalSync {
     this.#onSync = onSync;
   }
 
+  /**
+   * From now on, flushes rely on the returned callback being called for every WAL write
+   * (see watchWalWrites): without a write since the last flush started, there is nothing
+   * that flush did not cover.
+   */
+  reportWrites(): () => void {
+    this.#reported = true;
+    return () => {
+      this.#written = true;
+    };
+  }
+
   /** Resolves once every WAL write made before the call is on disk. */
   flush(): Promise<void> {
+    // Every write before the running flush (or the last one) started is its business.
+    if (this.#reported && !this.#written) return this.#running ?? Promise.resolve();
     if (!this.#running) {
       this.#running = this.#flushOnce().finally(() => {
         this.#running = undefined;
@@ -96,6 +140,17 @@ export class WalSync {
 
   /** Flushes every segment modified since its last flush; cheap when nothing was written. */
   async #flushOnce(): Promise<void> {
+    this.#written = false;
+    this.passes++;
+    try {
+      await this.#flushFiles();
+    } catch (error) {
+      this.#written = true; // What it did not flush is still to be flushed.
+      throw error;
+    }
+  }
+
+  async #flushFiles(): Promise<void> {
     const startNs = BigInt(Date.now()) * 1_000_000n;
     const current = this.#current;
     const pass: Pass = { startNs, current, checked: 0, newest: undefined };
