@@ -67,6 +67,29 @@ describe("timescale engine", () => {
     }
   });
 
+  it("a committed transaction's connection serves the next one at once, its COMMIT queued ahead", async () => {
+    // Through a relay that counts connections: a pool of two must not open the second one for
+    // back-to-back transactions (on the embedded engine each change of connection costs a
+    // session switch).
+    const relay = await startTcpRelay(fixture.readerUrl);
+    const pooled = new TimescaleEngine({ url: relay.url, poolSize: 2, statementTimeoutMs: 5_000 });
+    await pooled.start();
+    try {
+      const seen: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        const open = await pooled.begin("repeatable read", opts, "SELECT now()::text AS t");
+        seen.push(open.firstRows[0]?.[0]?.t ?? "");
+        await open.end();
+      }
+      expect(relay.connections).toBe(1);
+      // Each BEGIN ran after the previous COMMIT: five transactions, five start times.
+      expect(new Set(seen).size).toBe(5);
+    } finally {
+      await pooled.stop();
+      relay.close();
+    }
+  });
+
   it("the tier-state statements lock the hypertable and its chunks before the snapshot", async () => {
     await fixture.insert([
       {

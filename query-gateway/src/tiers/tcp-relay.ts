@@ -7,6 +7,8 @@ import { createServer, type Socket, connect as tcpConnect } from "node:net";
 export interface TcpRelay {
   /** The database URL with the relay's port. */
   readonly url: string;
+  /** Connections accepted so far. */
+  readonly connections: number;
   /** Destroys every relayed connection; with `refuse`, also stops accepting new ones. */
   cut(refuse?: boolean): void;
   close(): void;
@@ -15,7 +17,9 @@ export interface TcpRelay {
 export async function startTcpRelay(databaseUrl: string): Promise<TcpRelay> {
   const target = new URL(databaseUrl);
   const sockets: Socket[] = [];
+  let connections = 0;
   const server = createServer((inbound) => {
+    connections++;
     const outbound = tcpConnect(Number(target.port), target.hostname);
     sockets.push(inbound, outbound);
     inbound.pipe(outbound).pipe(inbound);
@@ -29,6 +33,9 @@ export async function startTcpRelay(databaseUrl: string): Promise<TcpRelay> {
   url.port = String(typeof address === "object" && address !== null ? address.port : 0);
   return {
     url: url.href,
+    get connections() {
+      return connections;
+    },
     cut(refuse = false) {
       if (refuse) server.close();
       for (const socket of sockets.splice(0)) socket.destroy();
