@@ -41,11 +41,22 @@ export class ColdSpeculation {
    */
   constructor(
     private readonly key: string,
+    /** The cold plan it runs. */
+    private readonly plan: Extract<Plan, { strategy: "cold" }>,
     signal: AbortSignal | undefined,
     start: (held: Release[], signal: AbortSignal) => Promise<RowStream>,
   ) {
     const both = signal === undefined ? this.abort.signal : AbortSignal.any([signal, this.abort.signal]);
     this.ready = start(this.held, both).then(primed, () => null);
+  }
+
+  /**
+   * Its plan, when it is the plan of `r` too: the cold SQL depends on the route only through
+   * its kind (the files go into the view), and on the instant only through now() literals.
+   * Saves planning the query again after the cut (~0.5 ms of this thread, while DuckDB runs).
+   */
+  planFor(r: Route): Plan | null {
+    return r.route === "cold" && !this.plan.usesNow ? this.plan : null;
   }
 
   /**

@@ -284,7 +284,11 @@ export class Gateway {
       const opening = this.hot.begin(
         "repeatable read",
         options,
-        cached?.kind === "hot" ? this.tierReader.pointerStatements() : this.tierReader.statements(),
+        cached?.kind === "hot"
+          ? this.tierReader.pointerStatements()
+          : cached?.kind === "cold"
+            ? this.tierReader.unlockedStatements()
+            : this.tierReader.statements(),
         cached?.kind === "hot"
           ? { sql: cached.hotSql, rowLimit: this.config.rowLimit, batchRows: this.config.streamBatchRows }
           : cached?.kind === "cold"
@@ -311,7 +315,7 @@ export class Gateway {
         state = await this.tierCache.stateOf(open, cached?.kind === "hot" ? cached.state : null);
         const at = prepared.at(state.nowUs);
         r = routeQuery(at.ranges, state, prepared.addresses);
-        const planned = planQuery(prepared.node, r, at.planOptions);
+        const planned = speculation?.planFor(r) ?? planQuery(prepared.node, r, at.planOptions);
         plan = planned;
         await this.faults?.insideCut?.();
         if (open.committed === true && (planned.strategy !== "cold" || planned.refTables.length > 0)) {
@@ -424,7 +428,7 @@ export class Gateway {
     const key = coldPlanKey(r, plan);
     if (key === null || plan.strategy !== "cold") return null;
     const none = new Map<string, ResultSet>();
-    return new ColdSpeculation(key, signal, (held, both) =>
+    return new ColdSpeculation(key, plan, signal, (held, both) =>
       this.openCold(r, plan, null, none, prepared.timeZone, remaining, both, held),
     );
   }

@@ -27,6 +27,8 @@ export type Plan =
       readonly refTables: readonly string[];
       /** The final statement returns at most `rowCap` rows (see row-cap.ts). */
       readonly capped: boolean;
+      /** The SQL holds the query's now() as a literal: planned at another instant, it differs. */
+      readonly usesNow: boolean;
     }
   /** Partial aggregates on both tiers, merged in DuckDB over PARTS_TABLE. */
   | {
@@ -67,10 +69,14 @@ export interface PlanOptions {
 
 export function planQuery(stmt: Node, route: Route, options: PlanOptions): Plan {
   if (route.route === "hot" || route.route === "none") return { strategy: "hot", hotSql: statementText(options.sql) };
+  let usesNow = false;
   const cold = (node: Node) =>
     rewriteStatement(renameRefTables(inlineParams(withPostgresNames(node), options.params)), {
       timeZone: options.timeZone,
       now: options.now,
+      usedNow: () => {
+        usesNow = true;
+      },
     });
   // The final statement, capped when its LIMIT allows (parameters inlined first: LIMIT $1 is a constant then).
   const final = (node: Node, render: (n: Node) => string) => {
@@ -81,7 +87,7 @@ export function planQuery(stmt: Node, route: Route, options: PlanOptions): Plan 
   const refTables = refTablesOf(stmt);
   if (route.route === "cold") {
     const { sql, capped } = final(stmt, cold);
-    return { strategy: "cold", coldSql: sql, refTables, capped };
+    return { strategy: "cold", coldSql: sql, refTables, capped, usesNow };
   }
   const split = splitAggregate(stmt);
   if (split !== null) {

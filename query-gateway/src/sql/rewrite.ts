@@ -43,6 +43,8 @@ export interface RewriteOptions {
    * cold engine's locked UTC configuration cannot shift the date.
    */
   readonly now?: bigint;
+  /** Called when `now` went into the output: the SQL then differs with the instant. */
+  readonly usedNow?: () => void;
 }
 
 const TIMESTAMP_COLUMNS = new Set(FLOW_COLUMNS.filter((c) => c.pgType === "timestamptz").map((c) => c.name));
@@ -138,11 +140,14 @@ function rewriteNow(call: Record<string, unknown>, options: RewriteOptions): Rec
   const name = (nameList(call.funcname).pop() ?? "").toLowerCase();
   const args = Array.isArray(call.args) ? call.args : [];
   if (options.now === undefined || !NOW_FUNCTIONS.has(name) || args.length > 0) return null;
+  options.usedNow?.();
   return literal(`${formatLocal(options.now)}+00`, "timestamptz");
 }
 
 function rewriteCurrent(svf: Record<string, unknown>, options: RewriteOptions): Record<string, unknown> | null {
   if (options.now === undefined) return null;
+  // Conservatively for every op, those left to DuckDB included.
+  options.usedNow?.();
   const local = () => toLocal(options.timeZone, options.now ?? 0n);
   switch (svf.op) {
     case "SVFOP_CURRENT_TIMESTAMP":

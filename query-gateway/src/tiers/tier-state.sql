@@ -10,6 +10,7 @@
 -- hold ACCESS SHARE locks. Dropping a chunk is not MVCC-safe (a chunk
 -- dropped after our snapshot would vanish from our hot query), so an
 -- archiver's drop_chunks now waits for this short transaction instead.
+-- (A cut that reads no hot rows runs without the LOCK: TierReader.unlockedStatements.)
 -- Parameters: $1 catalog_name, $2 table_namespace, $3 table_name,
 --             $4 hypertable schema, $5 hypertable name, $6 time column.
 LOCK TABLE public.flows IN ACCESS SHARE MODE;
