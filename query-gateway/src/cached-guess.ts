@@ -20,7 +20,7 @@ export type CachedGuess =
   | { readonly kind: "cold"; readonly route: Route; readonly planOptions: PlanOptions };
 
 /**
- * The guess for `prepared` from `cached` (null: no recent state), at the current time. Queries
+ * The guess for `prepared` from `cached` (null: no recent state), at the query's start. Queries
  * with parameters take no hot guess: they need the extended protocol, which cannot share the
  * cut's first round trip.
  */
@@ -30,14 +30,9 @@ export function guessFromCache(
   params: readonly (string | null)[] | undefined,
 ): CachedGuess | null {
   if (cached === null) return null;
-  let at: ReturnType<PreparedQuery["at"]>;
-  let r: Route;
-  try {
-    at = prepared.at(BigInt(Date.now()) * 1000n);
-    r = routeQuery(at.ranges, cached, prepared.addresses);
-  } catch {
-    return null; // The query's own plan, after the cut, reports what is wrong.
-  }
+  // The bounds at the query's start: the cut routes at its own now() and checks the guess.
+  const at = prepared.atStart;
+  const r = routeQuery(at.ranges, cached, prepared.addresses);
   if (r.route === "cold") {
     return refTablesOf(prepared.node).length === 0 ? { kind: "cold", route: r, planOptions: at.planOptions } : null;
   }

@@ -53,8 +53,9 @@ export function prepareQuery(
     };
   };
   // Bounds once up front too: a query whose constants cannot be folded fails here, before any I/O.
-  at(BigInt(Date.now()) * 1000n);
+  // Kept for the guess from a cached tier state, made right after (cached-guess.ts).
+  const atStart = at(BigInt(Date.now()) * 1000n);
   // Address predicates prune cold files by their column bounds (parameters inlined, as the cold side sees them).
   const addresses = addressFilter(inlineParams(node, params));
-  return { node, timeZone, at, addresses, explain: checked.kind === "explain" };
+  return { node, timeZone, at, atStart, addresses, explain: checked.kind === "explain" };
 }

@@ -70,8 +70,9 @@ export interface PlanOptions {
 export function planQuery(stmt: Node, route: Route, options: PlanOptions): Plan {
   if (route.route === "hot" || route.route === "none") return { strategy: "hot", hotSql: statementText(options.sql) };
   let usesNow = false;
+  // For the cold side, of a statement whose parameters are inlined already.
   const cold = (node: Node) =>
-    rewriteStatement(renameRefTables(inlineParams(withPostgresNames(node), options.params)), {
+    rewriteStatement(renameRefTables(withPostgresNames(node)), {
       timeZone: options.timeZone,
       now: options.now,
       usedNow: () => {
@@ -92,12 +93,13 @@ export function planQuery(stmt: Node, route: Route, options: PlanOptions): Plan 
   const split = splitAggregate(stmt);
   if (split !== null) {
     const merge = final(split.merge, (n) => deparseSync([n], { pretty: false }));
+    // Parameters inlined on the hot side too: the partial query drops the LIMIT and OFFSET, and
+    // with them any parameter only they used, which Postgres would refuse to bind.
+    const partial = inlineParams(split.partial, options.params);
     return {
       strategy: "partial-aggregate",
-      // Parameters inlined: the partial query drops the LIMIT and OFFSET, and with them any
-      // parameter only they used, which Postgres would refuse to bind.
-      hotSql: deparseSync([inlineParams(split.partial, options.params)], { pretty: false }),
-      coldSql: cold(split.partial),
+      hotSql: deparseSync([partial], { pretty: false }),
+      coldSql: cold(partial),
       mergeSql: merge.sql,
       refTables,
       capped: merge.capped,
