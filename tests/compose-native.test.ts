@@ -216,6 +216,11 @@ describe("our entrypoints, natively against the local stack", () => {
     const { child, output } = start(imageCommand("archiver"), env);
     const test = list(service("archiver").healthcheck?.test).map((t) => t.replace(":9465/", `:${metricsPort}/`));
     await untilHealthy(test, env, child, output);
+    // The check runs synchronously, so the log line may still sit in the pipe when it passes.
+    const deadline = Date.now() + 10_000;
+    while (!output().includes("archiver started") && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
     expect(output()).toContain("archiver started");
     expect(await stopChild(child)).toBe(0);
   }, 150_000);
