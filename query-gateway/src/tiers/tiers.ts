@@ -86,7 +86,7 @@ export class TierReader {
    * query reads whatever chunks the snapshot holds).
    */
   pointerStatements(): string {
-    return `${this.bound()[0] ?? ""};\nEXECUTE ${this.prepared()[0]?.name}`;
+    return `${this.bound()[0] ?? ""};\n${this.pointerStatement()}`;
   }
 
   /**
@@ -97,7 +97,11 @@ export class TierReader {
    * keeps the cores busy.
    */
   unlockedStatements(): string {
-    return `EXECUTE ${this.prepared()[0]?.name};\n${this.chunkStatement()}`;
+    return `${this.pointerStatement()};\n${this.chunkStatement()}`;
+  }
+
+  private pointerStatement(): string {
+    return `EXECUTE ${this.prepared()[0]?.name}`;
   }
 
   /** The chunk-list statement alone, to complete a state read with `pointerStatements()`. */
